@@ -1,0 +1,22 @@
+import { getDb } from "@/db";
+import { requireUser } from "@/lib/auth/guard";
+import { apiError, checkOrigin, clientIp, json, parseWith, rateLimited, route } from "@/lib/http";
+import { idSchema } from "@/lib/ids";
+import { reissueInvitation } from "@/lib/invitations";
+import { hit, LIMITS } from "@/lib/rate-limit";
+
+export const POST = route(async (request, ctx: { params: Promise<{ id: string }> }) => {
+  const refused = checkOrigin(request);
+  if (refused) return refused;
+  const db = await getDb();
+  const auth = await requireUser(db, request, { admin: true });
+  if (!auth.ok) return auth.response;
+  const id = parseWith(idSchema, (await ctx.params).id);
+  if (!id.ok) return apiError("invitation_not_found");
+  const limit = await hit(db, LIMITS.invitePerAdmin, auth.session.user.id);
+  if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
+  const result = await reissueInvitation(db, id.data, auth.session.user.id, clientIp(request));
+  if (!result.ok) return apiError(result.reason);
+  const { id: newId, email, role, url, expiresAt } = result.invitation;
+  return json({ invitation: { id: newId, email, role, url, expires_at: expiresAt.toISOString() } }, 201);
+});

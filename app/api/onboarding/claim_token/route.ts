@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { getDb } from "@/db";
+import { sessionCookie, sessionTokenFromCookieHeader } from "@/lib/auth/session";
+import { sha256Hex } from "@/lib/auth/tokens";
+import { apiError, checkOrigin, clientIp, json, rateLimited, readJson, route } from "@/lib/http";
+import { claimInvitation } from "@/lib/onboarding";
+import { hitAll, LIMITS } from "@/lib/rate-limit";
+
+const bodySchema = z.object({
+  token: z.string({ error: "token is required." }).min(1, "token is required.").max(256, "token is too long."),
+  password: z.string({ error: "password is required." }).max(4096, "password is too long."),
+});
+
+export const POST = route(async (request) => {
+  const refused = checkOrigin(request);
+  if (refused) return refused;
+  // 1. body shape
+  const parsed = await readJson(request, bodySchema);
+  if (!parsed.ok) return parsed.response;
+
+  const db = await getDb();
+  const ip = clientIp(request);
+  const limit = await hitAll(db, [
+    [LIMITS.claimPerIp, ip],
+    [LIMITS.claimPerLink, sha256Hex(parsed.data.token)],
+  ]);
+  if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
+
+  // 2–5 and the transaction: lib/onboarding.ts, claimInvitation.
+  const result = await claimInvitation(db, {
+    onboardingToken: bearerToken(request) ?? "",
+    secret: parsed.data.token,
+    password: parsed.data.password,
+    currentSessionToken: sessionTokenFromCookieHeader(request.headers.get("cookie")),
+    ip,
+  });
+  if (!result.ok) return apiError(result.reason, result.reason === "weak_password" ? result.message : undefined);
+  return json({ user: result.user }, 200, { "Set-Cookie": sessionCookie(result.session.token, result.session.expiresAt) });
+});
+
+function bearerToken(request: Request): string | null {
+  const header = request.headers.get("authorization") ?? "";
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : null;
+}

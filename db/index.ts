@@ -1,0 +1,156 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { env } from "../lib/env";
+import { logger } from "../lib/logger";
+import * as schema from "./schema";
+
+// Both drivers are used through this one type.
+export type DB = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+type Handle = { db: DB; driver: "pglite" | "postgres"; close(): Promise<void> };
+
+// Next evaluates this module once per route bundle (and again on every HMR edit); two PGlite
+// instances on one directory silently lose writes, so the handle lives on globalThis.
+const g = globalThis as unknown as { __dbHandle?: Promise<Handle>; __closeDb?: () => Promise<void> };
+
+const migrationsFolder = path.join(process.cwd(), "db", "migrations");
+const MIGRATION_LOCK_ID = 727272;
+
+export function getDb(): Promise<DB> {
+  return getHandle().then((h) => h.db);
+}
+
+export function getHandle(): Promise<Handle> {
+  if (!g.__dbHandle) {
+    const pending = open();
+    g.__dbHandle = pending;
+    // A failed open must not stick: the next call tries again once the database is back.
+    pending.catch(() => {
+      if (g.__dbHandle === pending) g.__dbHandle = undefined;
+    });
+    g.__closeDb = closeDb;
+  }
+  return g.__dbHandle;
+}
+
+export async function closeDb(): Promise<void> {
+  const pending = g.__dbHandle;
+  g.__dbHandle = undefined;
+  if (pending) await (await pending).close();
+}
+
+async function open(): Promise<Handle> {
+  const url = env().DATABASE_URL;
+  return url ? openPostgres(url) : openPglite(env().PGLITE_DIR);
+}
+
+async function openPostgres(url: string): Promise<Handle> {
+  const { Pool } = await import("pg");
+  const { drizzle } = await import("drizzle-orm/node-postgres");
+  const { migrate } = await import("drizzle-orm/node-postgres/migrator");
+  const pool = new Pool({ connectionString: url, max: 10 });
+  // Without a listener, an idle client killed by the server would crash the process.
+  pool.on("error", (err) => logger.error({ err: { message: err.message } }, "postgres pool client error"));
+  const client = await pool.connect();
+  try {
+    // drizzle's migrator takes no lock; two instances starting at once would race.
+    await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_ID]);
+    try {
+      await migrate(drizzle(client, { schema }), { migrationsFolder });
+    } finally {
+      await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]);
+    }
+  } catch (err) {
+    client.release();
+    await pool.end();
+    throw err;
+  }
+  client.release();
+  return { db: drizzle(pool, { schema }) as unknown as DB, driver: "postgres", close: () => pool.end() };
+}
+
+async function openPglite(dir: string): Promise<Handle> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  const { migrate } = await import("drizzle-orm/pglite/migrator");
+  const inMemory = dir.startsWith("memory://");
+  let releaseLock = () => {};
+  if (!inMemory) {
+    fs.mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
+    releaseLock = acquireDirectoryLock(dir);
+  }
+  try {
+    const client = inMemory ? new PGlite() : new PGlite(dir);
+    const db = drizzle(client, { schema });
+    await migrate(db, { migrationsFolder });
+    return {
+      db: db as unknown as DB,
+      driver: "pglite",
+      close: async () => {
+        await client.close();
+        releaseLock();
+      },
+    };
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
+}
+
+/**
+ * PGlite is single-process: a second process opening the same directory would corrupt it quietly.
+ * A lock file holding our pid makes that fail loudly; a lock whose pid is dead (a killed server) is
+ * taken over.
+ */
+export function acquireDirectoryLock(dir: string): () => void {
+  const lockPath = `${path.resolve(dir)}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: "wx", mode: 0o600 });
+      const release = () => {
+        try {
+          if (fs.readFileSync(lockPath, "utf8") === String(process.pid)) fs.unlinkSync(lockPath);
+        } catch {
+          // already gone
+        }
+      };
+      process.once("exit", release);
+      return release;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const holder = Number.parseInt(readOrEmpty(lockPath), 10);
+      if (holder === process.pid) return () => {};
+      if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder)) {
+        throw new DatabaseBusyError(
+          `The embedded database at ${dir} is in use by another process (pid ${holder}). ` +
+            `PGlite allows one process at a time: stop that process, or set DATABASE_URL to use Postgres.`,
+        );
+      }
+      // Stale lock from a process that no longer exists.
+      fs.rmSync(lockPath, { force: true });
+    }
+  }
+  throw new DatabaseBusyError(`Could not take the lock on ${dir}; another process keeps taking it.`);
+}
+
+export class DatabaseBusyError extends Error {
+  name = "DatabaseBusyError";
+}
+
+function readOrEmpty(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

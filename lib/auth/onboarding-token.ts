@@ -1,0 +1,57 @@
+import { errors, jwtVerify, SignJWT } from "jose";
+import { env } from "../env";
+import { authSecrets, deriveKey } from "./secret";
+
+/**
+ * The onboarding JWT: proof that its holder opened a particular invitation link recently. It is
+ * never a session and carries no authority on its own; the claim also needs the link secret.
+ */
+export const ONBOARDING_JWT_TYPE = "onboarding+jwt";
+export const ONBOARDING_AUDIENCE = "onboarding";
+export const CLOCK_SKEW_SECONDS = 30;
+const PURPOSE = "onboarding-jwt/v1";
+
+export type OnboardingClaims = { userId: string; invitationId: string; expiresAt: Date };
+
+export async function signOnboardingToken(input: { userId: string; invitationId: string }, now = new Date()) {
+  const { current } = authSecrets();
+  const iat = Math.floor(now.getTime() / 1000);
+  const exp = iat + env().ONBOARDING_TOKEN_TTL_SECONDS;
+  const token = await new SignJWT({ inv: input.invitationId })
+    .setProtectedHeader({ alg: "HS256", typ: ONBOARDING_JWT_TYPE })
+    .setIssuer(env().APP_URL)
+    .setAudience(ONBOARDING_AUDIENCE)
+    .setSubject(input.userId)
+    .setIssuedAt(iat)
+    .setNotBefore(iat)
+    .setExpirationTime(exp)
+    .sign(deriveKey(current, PURPOSE));
+  return { token, expiresAt: new Date(exp * 1000) };
+}
+
+/** Returns the claims, or null for anything not a valid, current onboarding token of ours. */
+export async function verifyOnboardingToken(token: string): Promise<OnboardingClaims | null> {
+  if (typeof token !== "string" || token.length === 0 || token.length > 2048) return null;
+  const { current, previous } = authSecrets();
+  // AUTH_SECRET_PREVIOUS verifies tokens signed before a rotation; it never signs.
+  for (const secret of previous ? [current, previous] : [current]) {
+    try {
+      const { payload } = await jwtVerify(token, deriveKey(secret, PURPOSE), {
+        algorithms: ["HS256"],
+        typ: ONBOARDING_JWT_TYPE,
+        audience: ONBOARDING_AUDIENCE,
+        issuer: env().APP_URL,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        requiredClaims: ["sub", "inv", "iat", "exp", "nbf"],
+      });
+      if (typeof payload.sub !== "string" || typeof payload.inv !== "string" || typeof payload.exp !== "number") {
+        return null;
+      }
+      return { userId: payload.sub, invitationId: payload.inv, expiresAt: new Date(payload.exp * 1000) };
+    } catch (err) {
+      // Only a bad signature is worth trying the previous key for.
+      if (!(err instanceof errors.JWSSignatureVerificationFailed)) return null;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+// The only module that reads process.env. Parsed on every call so tests (and the CLI) can change
+// variables at run time; the cost is a few microseconds.
+const boolish = z.enum(["on", "off"]);
+
+const envSchema = z.object({
+  DATABASE_URL: z.string().min(1).optional(),
+  // Where the embedded database lives; "memory://" keeps it in memory (tests).
+  PGLITE_DIR: z.string().min(1).default(".data/pglite"),
+  APP_URL: z.url().default("http://localhost:3000"),
+  AUTH_SECRET: z.string().optional(),
+  AUTH_SECRET_PREVIOUS: z.string().optional(),
+  BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
+  ONBOARDING_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
+  SESSION_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(90 * 24 * 3600)
+    .default(7 * 24 * 3600),
+  RATE_LIMITS: boolish.default("on"),
+  ADMIN_EMAIL: z.string().default("admin@example.com"),
+  ADMIN_PASSWORD: z.string().optional(),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  NODE_ENV: z.string().default("development"),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export function env(): Env {
+  const parsed = envSchema.safeParse(emptyToUndefined(process.env));
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`Invalid environment: ${fields}`);
+  }
+  return parsed.data;
+}
+
+function emptyToUndefined(source: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(source)) out[k] = v === "" ? undefined : v;
+  return out;
+}
+
+export function appOrigin(): string {
+  return new URL(env().APP_URL).origin;
+}
+
+export function isHttpsApp(): boolean {
+  return new URL(env().APP_URL).protocol === "https:";
+}

@@ -1,0 +1,38 @@
+// Every API error, its status and the sentence a person reads. Routes name a code; this file decides
+// the rest, so the same failure always looks the same.
+export const ERRORS = {
+  invalid_request: [400, "The request is not valid."],
+  weak_password: [400, "Choose a stronger password."],
+  invalid_credentials: [401, "That email and password don't match an active account."],
+  unauthorized: [401, "Sign in to continue."],
+  invalid_onboarding_token: [401, "This onboarding session is not valid or has expired. Reload the invitation link and try again."],
+  onboarding_token_mismatch: [401, "This onboarding session does not belong to this invitation link. Reload the link and try again."],
+  forbidden: [403, "Only admins can do this."],
+  csrf_rejected: [403, "This request came from another site and was refused."],
+  invitation_not_found: [404, "This invitation link is not valid. Check that you copied the whole link, or ask for a new one."],
+  user_not_found: [404, "There is no such user."],
+  not_found: [404, "Not found."],
+  method_not_allowed: [405, "This method is not allowed here."],
+  invitation_already_used: [409, "This invitation has already been used. Sign in instead, or ask an admin for a new link."],
+  user_exists: [409, "That email already has an account."],
+  invitation_not_pending: [409, "This invitation is no longer pending."],
+  last_admin: [409, "This is the last active admin; make someone else an admin first."],
+  cannot_change_self: [409, "You cannot change your own role or disable yourself."],
+  invitation_revoked: [410, "This invitation was revoked. Ask an admin for a new link."],
+  invitation_expired: [410, "This invitation has expired. Ask an admin for a new link."],
+  payload_too_large: [413, "The request body is too large."],
+  unsupported_media_type: [415, "Send the request body as JSON (Content-Type: application/json)."],
+  rate_limited: [429, "Too many attempts. Wait a moment and try again."],
+  internal_error: [500, "Something went wrong on our side. Nothing was changed; please try again."],
+  service_unavailable: [503, "The service is temporarily unavailable. Please try again shortly."],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function errorStatus(code: ErrorCode): number {
+  return ERRORS[code][0];
+}
+
+export function errorMessage(code: ErrorCode): string {
+  return ERRORS[code][1];
+}

@@ -1,0 +1,125 @@
+import type { z } from "zod";
+import { appOrigin } from "./env";
+import { ERRORS, type ErrorCode } from "./errors";
+import { logger } from "./logger";
+
+// Web-standard Request/Response helpers for route handlers (no Next imports, so tests call the
+// handlers with a plain `new Request(...)`).
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+const NO_STORE = { "Cache-Control": "no-store" };
+
+export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {
+  const h = new Headers(headers);
+  for (const [k, v] of Object.entries(NO_STORE)) h.set(k, v);
+  return Response.json(body, { status, headers: h });
+}
+
+export function noContent(headers: HeadersInit = {}): Response {
+  const h = new Headers(headers);
+  h.set("Cache-Control", "no-store");
+  return new Response(null, { status: 204, headers: h });
+}
+
+export function apiError(code: ErrorCode, message?: string, headers: HeadersInit = {}): Response {
+  const [status, fallback] = ERRORS[code];
+  return json({ error: { code, message: message ?? fallback } }, status, headers);
+}
+
+export function rateLimited(retryAfterSeconds: number): Response {
+  return apiError("rate_limited", undefined, { "Retry-After": String(retryAfterSeconds) });
+}
+
+type Parsed<T> = { ok: true; data: T } | { ok: false; response: Response };
+
+/** Content type, size, JSON syntax and shape, in that order; every failure is a 4xx JSON error. */
+export async function readJson<S extends z.ZodType>(request: Request, schema: S): Promise<Parsed<z.infer<S>>> {
+  const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/json") return { ok: false, response: apiError("unsupported_media_type") };
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return { ok: false, response: apiError("payload_too_large") };
+  const text = await readCapped(request, MAX_BODY_BYTES);
+  if (text === null) return { ok: false, response: apiError("payload_too_large") };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, response: apiError("invalid_request", "The request body is not valid JSON.") };
+  }
+  return parseWith(schema, value);
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown): Parsed<z.infer<S>> {
+  const result = schema.safeParse(value);
+  if (result.success) return { ok: true, data: result.data };
+  const first = result.error.issues[0];
+  const where = first?.path.length ? `${first.path.join(".")}: ` : "";
+  return { ok: false, response: apiError("invalid_request", `${where}${first?.message ?? "invalid input"}`.slice(0, 300)) };
+}
+
+/** The body as text, or null when it exceeds `limit` bytes (read no further than that). */
+async function readCapped(request: Request, limit: number): Promise<string | null> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder("utf-8", { fatal: false }).decode(Buffer.concat(chunks));
+}
+
+/**
+ * The client's address. The custom server (scripts/server.mjs) overwrites X-Forwarded-For with the
+ * socket address (or the hop TRUST_PROXY says to trust), so a client cannot choose it.
+ */
+export function clientIp(request: Request): string {
+  const forwarded = request.headers.get("x-forwarded-for");
+  const ip = forwarded?.split(",")[0]?.trim();
+  return ip || "unknown";
+}
+
+/**
+ * CSRF: a state-changing request must come from our own origin. Browsers send Origin on every
+ * POST; a request with neither Origin nor Sec-Fetch-Site: same-origin is refused too.
+ */
+export function checkOrigin(request: Request): Response | null {
+  const origin = request.headers.get("origin");
+  if (origin) {
+    if (origin === appOrigin()) return null;
+    const host = request.headers.get("host");
+    try {
+      if (host && new URL(origin).host === host) return null;
+    } catch {
+      // fall through: a malformed Origin is not ours
+    }
+    return apiError("csrf_rejected");
+  }
+  if (request.headers.get("sec-fetch-site") === "same-origin") return null;
+  return apiError("csrf_rejected", "This request has no Origin header and was refused.");
+}
+
+/**
+ * Wraps a route handler: an unexpected error becomes a 500 JSON body with no stack trace, logged
+ * without request data (which may carry secrets).
+ */
+export function route<Args extends unknown[]>(fn: (request: Request, ...args: Args) => Promise<Response>) {
+  return async (request: Request, ...args: Args): Promise<Response> => {
+    try {
+      return await fn(request, ...args);
+    } catch (err) {
+      const e = err as { name?: string; message?: string; code?: string };
+      const unavailable = e?.name === "DatabaseBusyError" || e?.code === "ECONNREFUSED" || e?.code === "57P01";
+      logger.error({ err: { name: e?.name, code: e?.code }, path: new URL(request.url).pathname }, "request failed");
+      return apiError(unavailable ? "service_unavailable" : "internal_error");
+    }
+  };
+}

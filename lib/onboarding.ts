@@ -1,0 +1,161 @@
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import type { DB } from "../db";
+import { invitations, users, type Invitation, type User } from "../db/schema";
+import { audit } from "./audit";
+import { signOnboardingToken, verifyOnboardingToken } from "./auth/onboarding-token";
+import { hashPassword } from "./auth/password";
+import { createSession, revokeSessionToken } from "./auth/session";
+import { constantTimeEqual, SECRET_PATTERN, sha256Hex } from "./auth/tokens";
+import { invitationStatus } from "./invitations";
+import { checkPasswordPolicy } from "./password-strength";
+
+/*
+ * The onboarding flow, step by step:
+ *   1. inspectLink          – the onboarding page: who is invited, or why the link is dead (read-only)
+ *   2. issueOnboardingToken – GET get_token: a 15-minute JWT bound to invitation + user (read-only;
+ *                             a mail scanner opening the link burns nothing)
+ *   3. claimInvitation      – POST claim_token: checks, then ONE transaction that reserves the
+ *                             invitation, sets the password and mints the session, or writes nothing.
+ */
+
+export type LinkProblem = "invitation_not_found" | "invitation_already_used" | "invitation_revoked" | "invitation_expired";
+
+type Found = { invitation: Invitation; user: User };
+
+/** Looks an invitation up by the hash of its link secret. */
+export async function findInvitationBySecret(db: DB, secret: string): Promise<Found | null> {
+  if (typeof secret !== "string" || !SECRET_PATTERN.test(secret)) return null;
+  const hash = sha256Hex(secret);
+  const [row] = await db
+    .select({ invitation: invitations, user: users })
+    .from(invitations)
+    .innerJoin(users, eq(users.id, invitations.userId))
+    .where(and(eq(invitations.tokenHash, hash), eq(invitations.kind, "invite")))
+    .limit(1);
+  // The index lookup found it; the constant-time compare keeps the final check free of timing.
+  if (!row || !constantTimeEqual(row.invitation.tokenHash, hash)) return null;
+  return row;
+}
+
+/** Why a found invitation cannot be claimed, or null when it can. */
+export function linkProblem(found: Found, now = new Date()): LinkProblem | null {
+  const status = invitationStatus(found.invitation, now);
+  if (status === "accepted" || found.user.passwordHash !== null) return "invitation_already_used";
+  if (status === "revoked" || found.user.disabledAt !== null) return "invitation_revoked";
+  if (status === "expired") return "invitation_expired";
+  return null;
+}
+
+export type InspectResult =
+  | { ok: true; email: string; role: User["role"]; expiresAt: Date }
+  | { ok: false; reason: LinkProblem };
+
+export async function inspectLink(db: DB, secret: string): Promise<InspectResult> {
+  const found = await findInvitationBySecret(db, secret);
+  if (!found) return { ok: false, reason: "invitation_not_found" };
+  const problem = linkProblem(found);
+  if (problem) return { ok: false, reason: problem };
+  return { ok: true, email: found.user.email, role: found.user.role, expiresAt: found.invitation.expiresAt };
+}
+
+export type IssueResult =
+  | { ok: true; onboardingToken: string; email: string; expiresAt: Date }
+  | { ok: false; reason: LinkProblem };
+
+/** Changes nothing: no invitation, user or session is written. */
+export async function issueOnboardingToken(db: DB, secret: string): Promise<IssueResult> {
+  const found = await findInvitationBySecret(db, secret);
+  if (!found) return { ok: false, reason: "invitation_not_found" };
+  const problem = linkProblem(found);
+  if (problem) return { ok: false, reason: problem };
+  const { token, expiresAt } = await signOnboardingToken({ userId: found.user.id, invitationId: found.invitation.id });
+  return { ok: true, onboardingToken: token, email: found.user.email, expiresAt };
+}
+
+export type ClaimInput = {
+  onboardingToken: string;
+  secret: string;
+  password: string;
+  /** The session cookie the browser already had, if any; it is revoked on success. */
+  currentSessionToken?: string | null;
+  ip?: string | null;
+};
+
+export type ClaimFailure =
+  | { ok: false; reason: "invalid_onboarding_token" | "onboarding_token_mismatch" | LinkProblem }
+  | { ok: false; reason: "weak_password"; message: string };
+
+export type ClaimResult =
+  | { ok: true; user: { id: string; email: string; role: User["role"] }; session: { token: string; expiresAt: Date } }
+  | ClaimFailure;
+
+class ClaimAborted extends Error {
+  constructor(readonly reason: LinkProblem) {
+    super(reason);
+  }
+}
+
+export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimResult> {
+  // Checks in this order, so a caller learns nothing it should not: without a valid JWT nothing
+  // about the link is revealed; without the matching link secret nothing about its state.
+  const claims = await verifyOnboardingToken(input.onboardingToken);
+  if (!claims) return { ok: false, reason: "invalid_onboarding_token" };
+
+  const found = await findInvitationBySecret(db, input.secret);
+  if (!found || found.invitation.id !== claims.invitationId || found.user.id !== claims.userId) {
+    return { ok: false, reason: "onboarding_token_mismatch" };
+  }
+
+  // A cheap read turns away used/revoked/expired links before the costly hash. It is not the
+  // arbiter: the conditional UPDATE below is.
+  const problem = linkProblem(found);
+  if (problem) return { ok: false, reason: problem };
+
+  const policy = await checkPasswordPolicy(input.password, found.user.email);
+  if (!policy.ok) return { ok: false, reason: "weak_password", message: policy.message };
+
+  // Hashed before the transaction opens: on PGlite a transaction holds the only connection.
+  const passwordHash = await hashPassword(input.password);
+
+  try {
+    return await db.transaction(async (tx) => {
+      // The one arbiter of who wins: the row is reserved only if it is still claimable.
+      const [reserved] = await tx
+        .update(invitations)
+        .set({ isAccepted: true, acceptedAt: sql`now()` })
+        .where(
+          and(
+            eq(invitations.id, claims.invitationId),
+            eq(invitations.userId, claims.userId),
+            eq(invitations.isAccepted, false),
+            isNull(invitations.revokedAt),
+            gt(invitations.expiresAt, sql`now()`),
+          ),
+        )
+        .returning();
+      if (!reserved) {
+        // Nothing was written; say why from the row as it is now.
+        const [now] = await tx.select().from(invitations).where(eq(invitations.id, claims.invitationId));
+        throw new ClaimAborted(now ? (linkProblem({ invitation: now, user: found.user }) ?? "invitation_already_used") : "invitation_not_found");
+      }
+
+      const [user] = await tx
+        .update(users)
+        .set({ passwordHash, updatedAt: sql`now()` })
+        .where(and(eq(users.id, claims.userId), isNull(users.disabledAt), isNull(users.passwordHash)))
+        .returning({ id: users.id, email: users.email, role: users.role });
+      // Disabled, or a password appeared meanwhile: undo the reservation too.
+      if (!user) throw new ClaimAborted(found.user.passwordHash ? "invitation_already_used" : "invitation_revoked");
+
+      // Whoever was signed in in this browser is signed out for good.
+      await revokeSessionToken(tx, input.currentSessionToken);
+      // Minted last: if this fails, the whole transaction rolls back and the link stays claimable.
+      const session = await createSession(tx, user.id);
+      await audit(tx, { action: "invitation.claimed", actorUserId: user.id, targetUserId: user.id, invitationId: reserved.id, ip: input.ip });
+      return { ok: true, user, session } as const;
+    });
+  } catch (err) {
+    if (err instanceof ClaimAborted) return { ok: false, reason: err.reason };
+    throw err;
+  }
+}
