@@ -38,9 +38,7 @@ function loadChecker(): Promise<Checker> {
 
 /** Characters as a person counts them: "👍🏽" is one, not four UTF-16 units. */
 export function countCharacters(value: string): number {
-  let n = 0;
-  for (const _ of new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(value)) n++;
-  return n;
+  return Array.from(new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(value)).length;
 }
 
 /** Words a password must not be built from: the email, its local part and its domain's labels. */

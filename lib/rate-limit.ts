@@ -34,14 +34,14 @@ export async function hit(db: DB, limit: Limit, subject: string): Promise<LimitR
   // Keys are hashed: no email, IP or link hash is stored in clear here.
   const key = sha256Hex(`${limit.name}\u0000${subject}`);
   const window = `${limit.windowSeconds} seconds`;
-  const result = await db.execute<{ count: number; retry_after: number }>(sql`
+  const result = await db.execute(sql`
     INSERT INTO rate_limits (key, count, reset_at)
     VALUES (${key}, 1, now() + ${window}::interval)
     ON CONFLICT (key) DO UPDATE SET
       count = CASE WHEN rate_limits.reset_at <= now() THEN 1 ELSE rate_limits.count + 1 END,
       reset_at = CASE WHEN rate_limits.reset_at <= now() THEN now() + ${window}::interval ELSE rate_limits.reset_at END
     RETURNING count, ceil(extract(epoch from (reset_at - now())))::int AS retry_after`);
-  const row = rows(result)[0];
+  const row = rows<{ count: number; retry_after: number }>(result)[0];
   if (!row || Number(row.count) <= limit.max) return { ok: true };
   return { ok: false, retryAfterSeconds: Math.max(1, Number(row.retry_after)) };
 }

@@ -1,0 +1,44 @@
+import { OnboardingForm } from "@/components/onboarding-form";
+import { getDb } from "@/db";
+import { inspectLink, type LinkProblem } from "@/lib/onboarding";
+import { currentSession } from "../current-user";
+
+export const metadata = { title: "Set up your account", referrer: "no-referrer" as const };
+
+const PROBLEMS: Record<LinkProblem, { title: string; body: string }> = {
+  invitation_not_found: {
+    title: "This invitation link is not valid",
+    body: "Check that you opened the whole link from your invitation. If it still does not work, ask an admin for a new one.",
+  },
+  invitation_already_used: {
+    title: "This invitation has already been used",
+    body: "The account it was for is set up. Sign in with its email and password, or ask an admin for a new link.",
+  },
+  invitation_revoked: { title: "This invitation was revoked", body: "Ask an admin to send you a new invitation link." },
+  invitation_expired: { title: "This invitation has expired", body: "Invitation links only work for a limited time. Ask an admin for a new one." },
+};
+
+// Opening the link reads and shows; it writes nothing (a mail scanner's click cannot burn it).
+export default async function OnboardingPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const session = await currentSession();
+  const raw = (await searchParams).token;
+  const token = typeof raw === "string" ? raw : "";
+  const link = token ? await inspectLink(await getDb(), token) : ({ ok: false, reason: "invitation_not_found" } as const);
+
+  if (!link.ok) {
+    const problem = PROBLEMS[link.reason];
+    return (
+      <section className="card narrow" data-testid="link-problem" data-reason={link.reason}>
+        <h1>{problem.title}</h1>
+        <p>{problem.body}</p>
+        {link.reason === "invitation_already_used" ? <a href="/login">Go to sign in</a> : null}
+      </section>
+    );
+  }
+  return (
+    <section className="card narrow">
+      <h1>Set up your account</h1>
+      <OnboardingForm email={link.email} token={token} signedInAs={session && session.user.email !== link.email ? session.user.email : null} />
+    </section>
+  );
+}

@@ -1,0 +1,25 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { apiFetch } from "./api-client";
+
+export function LogoutButton() {
+  const router = useRouter();
+  const [busy, setBusy] = useState(false);
+  return (
+    <button
+      type="button"
+      className="secondary"
+      disabled={busy}
+      onClick={async () => {
+        setBusy(true);
+        await apiFetch("/api/auth/logout", { method: "POST" });
+        router.replace("/login");
+        router.refresh();
+      }}
+    >
+      Sign out
+    </button>
+  );
+}

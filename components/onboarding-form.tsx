@@ -1,0 +1,148 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useEffect, useId, useState } from "react";
+import { checkPasswordLength, estimateStrength, MIN_SCORE, type StrengthResult } from "@/lib/password-strength";
+import { apiFetch } from "./api-client";
+
+type Props = {
+  email: string;
+  /** The link secret, from the URL this page was opened with. */
+  token: string;
+  /** Set when this browser is already signed in as someone else. */
+  signedInAs?: string | null;
+};
+
+const SCORE_LABELS = ["Very weak", "Weak", "Fair", "Strong", "Very strong"];
+const SCORE_COLORS = ["#b42318", "#b42318", "#9a6700", "#1a7f37", "#1a7f37"];
+
+export function OnboardingForm({ email, token, signedInAs }: Props) {
+  const router = useRouter();
+  const ids = useId();
+  const [password, setPassword] = useState("");
+  const [confirm, setConfirm] = useState("");
+  const [touched, setTouched] = useState({ password: false, confirm: false });
+  const [strength, setStrength] = useState<StrengthResult | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [serverError, setServerError] = useState<string | null>(null);
+
+  // The link secret leaves the address bar (and so history and any later Referer) once loaded.
+  useEffect(() => {
+    if (window.location.search.includes("token=")) window.history.replaceState(null, "", "/onboarding");
+  }, []);
+
+  // The strength estimator (and its dictionaries) loads only once someone types.
+  useEffect(() => {
+    if (!password) return;
+    let stale = false;
+    const t = setTimeout(() => {
+      estimateStrength(password, email).then((r) => !stale && setStrength(r), () => {});
+    }, 150);
+    return () => {
+      stale = true;
+      clearTimeout(t);
+    };
+  }, [password, email]);
+
+  const length = checkPasswordLength(password);
+  const passwordError = touched.password && !length.ok ? length.message : null;
+  const confirmError = touched.confirm && confirm !== password ? "The passwords don't match." : null;
+
+  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setTouched({ password: true, confirm: true });
+    setServerError(null);
+    if (!length.ok || confirm !== password) return;
+    setBusy(true);
+    try {
+      // A fresh onboarding token for this attempt: it lives 15 minutes, a form can sit open longer.
+      const issued = await apiFetch<{ onboarding_token: string }>(`/api/onboarding/get_token?token=${encodeURIComponent(token)}`);
+      if (!issued.ok) {
+        setServerError(issued.message);
+        return;
+      }
+      const claimed = await apiFetch<{ user: { email: string } }>("/api/onboarding/claim_token", {
+        body: { token, password },
+        headers: { Authorization: `Bearer ${issued.data.onboarding_token}` },
+      });
+      if (!claimed.ok) {
+        setServerError(claimed.message);
+        return;
+      }
+      router.replace("/dashboard");
+      router.refresh();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate aria-busy={busy}>
+      {signedInAs ? (
+        <p className="alert info" role="note">
+          You are signed in as <strong>{signedInAs}</strong>. Finishing this will sign you out of that account and sign you in as{" "}
+          <strong>{email}</strong>.
+        </p>
+      ) : null}
+      <p>
+        You were invited as <strong>{email}</strong>. Choose a password to finish setting up your account.
+      </p>
+      <input type="email" name="username" autoComplete="username" value={email} readOnly hidden />
+
+      <label htmlFor={`${ids}-password`}>New password</label>
+      <input
+        id={`${ids}-password`}
+        type="password"
+        autoComplete="new-password"
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        onBlur={() => setTouched((t) => ({ ...t, password: true }))}
+        aria-invalid={passwordError ? true : undefined}
+        aria-describedby={`${ids}-password-help`}
+        disabled={busy}
+      />
+      <div id={`${ids}-password-help`}>
+        {passwordError ? (
+          <p className="field-error" role="alert">{passwordError}</p>
+        ) : (
+          <p className="muted">At least 12 characters. Long phrases of unrelated words work well.</p>
+        )}
+        {strength && password ? (
+          <>
+            <div className="meter" aria-hidden="true">
+              <span style={{ width: `${(strength.score + 1) * 20}%`, background: SCORE_COLORS[strength.score] }} />
+            </div>
+            <p className="muted" data-testid="strength">
+              Strength: {SCORE_LABELS[strength.score]}
+              {strength.score < MIN_SCORE && (strength.warning || strength.suggestions[0]) ? ` — ${strength.warning || strength.suggestions[0]}` : ""}
+            </p>
+          </>
+        ) : null}
+      </div>
+
+      <label htmlFor={`${ids}-confirm`}>Confirm password</label>
+      <input
+        id={`${ids}-confirm`}
+        type="password"
+        autoComplete="new-password"
+        value={confirm}
+        onChange={(e) => setConfirm(e.target.value)}
+        onBlur={() => setTouched((t) => ({ ...t, confirm: true }))}
+        aria-invalid={confirmError ? true : undefined}
+        disabled={busy}
+      />
+      {confirmError ? <p className="field-error" role="alert">{confirmError}</p> : null}
+
+      {serverError ? (
+        <p className="alert error" role="alert">
+          {serverError}
+        </p>
+      ) : null}
+      <div className="actions">
+        <button type="submit" disabled={busy}>
+          {busy ? "Setting up your account…" : "Set password and sign in"}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,51 @@
+import { getDb, getHandle } from "../db";
+import { authSecrets } from "./auth/secret";
+import { env } from "./env";
+import { logger } from "./logger";
+import { pruneRateLimits, rateLimitsEnabled } from "./rate-limit";
+import { ensureFirstAdmin } from "./users";
+
+/** Checks configuration, opens and migrates the database, and bootstraps the first admin. */
+export async function startup(): Promise<void> {
+  authSecrets(); // throws when AUTH_SECRET is required and missing or short
+  const db = await getDb();
+  const { driver } = await getHandle();
+  logger.info({ driver }, "database ready");
+  if (!rateLimitsEnabled()) logger.warn("RATE_LIMITS=off: every rate limit is disabled");
+
+  const result = await ensureFirstAdmin(db);
+  switch (result.action) {
+    case "created_admin":
+      logger.info({ email: result.email }, "first admin created from ADMIN_EMAIL / ADMIN_PASSWORD");
+      break;
+    case "invited_admin":
+      // The one secret that ever reaches output, printed once, by design (not through the logger).
+      console.log(
+        `\nNo admin exists yet. Open this link to set the password for ${result.email} (shown only this once):\n\n  ${result.url}\n`,
+      );
+      break;
+    case "invitation_pending":
+      console.log(
+        `\nAn admin invitation for ${result.email} is still pending; its link was printed when it was created.\n` +
+          `Lost it? Stop the server and run: npm run invite -- ${result.email} --role admin\n`,
+      );
+      break;
+    case "blocked":
+      logger.warn(result.message);
+      break;
+  }
+
+  const prune = setInterval(() => pruneRateLimits(db).catch(() => {}), 10 * 60 * 1000);
+  prune.unref();
+  if (env().NODE_ENV !== "production") logger.info("development mode");
+}
+
+/** Next would otherwise keep listening after a failed start and answer every request with a 500. */
+export async function startupOrExit(): Promise<void> {
+  try {
+    await startup();
+  } catch (err) {
+    console.error(`\nStartup failed: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,35 @@
+import type { NextConfig } from "next";
+
+const https = (process.env.APP_URL ?? "").startsWith("https://");
+
+// Headers for every response; the nonce-based CSP for pages is set per request in proxy.ts.
+const common = [
+  { key: "X-Content-Type-Options", value: "nosniff" },
+  { key: "X-Frame-Options", value: "DENY" },
+  { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+  { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
+  ...(https ? [{ key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" }] : []),
+];
+
+const nextConfig: NextConfig = {
+  // Bundled PGlite fails at runtime (its wasm/data files are resolved through import.meta.url).
+  serverExternalPackages: ["@electric-sql/pglite"],
+  poweredByHeader: false,
+  // Request URLs can carry the invitation secret: Next's own request logging stays off; the custom
+  // server logs each request without its query string.
+  logging: false,
+  async headers() {
+    return [
+      { source: "/:path*", headers: common },
+      {
+        source: "/api/:path*",
+        headers: [
+          { key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" },
+          { key: "Cache-Control", value: "no-store" },
+        ],
+      },
+    ];
+  },
+};
+
+export default nextConfig;

@@ -1,0 +1,50 @@
+// npm run invite -- <email> [--role admin|member] [--days N]
+// Prints a fresh invitation link as its last line. On PGlite it refuses while a server holds the
+// data directory (one process at a time); on Postgres it runs beside the servers.
+import { closeDb, getDb } from "../db";
+import { createInvitation, emailSchema, roleSchema } from "../lib/invitations";
+
+function usage(message?: string): never {
+  if (message) console.error(message);
+  console.error("Usage: npm run invite -- <email> [--role admin|member] [--days 1-30]");
+  process.exit(2);
+}
+
+const args = process.argv.slice(2);
+let email: string | undefined;
+let role = "member";
+let days = 7;
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--role") role = args[++i] ?? "";
+  else if (args[i] === "--days") days = Number(args[++i]);
+  else if (args[i].startsWith("--")) usage(`Unknown option ${args[i]}`);
+  else if (!email) email = args[i];
+  else usage(`Unexpected argument ${args[i]}`);
+}
+const parsedEmail = emailSchema.safeParse(email ?? "");
+if (!parsedEmail.success) usage(email ? `Not an email address: ${email}` : "Give the email to invite.");
+const parsedRole = roleSchema.safeParse(role);
+if (!parsedRole.success) usage("--role must be admin or member.");
+if (!Number.isInteger(days) || days < 1 || days > 30) usage("--days must be a whole number from 1 to 30.");
+
+try {
+  const db = await getDb();
+  const result = await createInvitation(db, {
+    email: parsedEmail.data,
+    role: parsedRole.data,
+    expiresInSeconds: days * 86400,
+    createdBy: null,
+  });
+  if (!result.ok) {
+    console.error(`${parsedEmail.data} already has an account; nothing to invite.`);
+    process.exitCode = 1;
+  } else {
+    console.log(`Invitation for ${result.invitation.email} (${result.invitation.role}), valid until ${result.invitation.expiresAt.toISOString()}:`);
+    console.log(result.invitation.url);
+  }
+} catch (err) {
+  console.error((err as Error).message);
+  process.exitCode = 1;
+} finally {
+  await closeDb().catch(() => {});
+}
