@@ -6,7 +6,9 @@ export function safeNextPath(value: unknown, fallback = "/dashboard"): string {
   try {
     const url = new URL(value, "http://x.invalid");
     if (url.origin !== "http://x.invalid") return fallback;
-    return url.pathname + url.search + url.hash;
+    const path = url.pathname + url.search + url.hash;
+    // Normalisation can turn "/.//evil.com" into "//evil.com", which a browser reads as another host.
+    return path.startsWith("//") || path.startsWith("/\\") ? fallback : path;
   } catch {
     return fallback;
   }
