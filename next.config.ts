@@ -1,14 +1,12 @@
 import type { NextConfig } from "next";
 
-const https = (process.env.APP_URL ?? "").startsWith("https://");
-
-// Headers for every response; the nonce-based CSP for pages is set per request in proxy.ts.
+// Headers for every response; the nonce-based CSP for pages is set per request in proxy.ts, and HSTS
+// by scripts/server.mjs (it depends on APP_URL at run time, these are fixed at build time).
 const common = [
   { key: "X-Content-Type-Options", value: "nosniff" },
   { key: "X-Frame-Options", value: "DENY" },
   { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
   { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
-  ...(https ? [{ key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" }] : []),
 ];
 
 const nextConfig: NextConfig = {

@@ -59,6 +59,8 @@ export function clientAddress(req) {
   return chain[Math.max(0, chain.length - 1 - trustProxy)];
 }
 
+const hsts = (process.env.APP_URL ?? "").startsWith("https://");
+
 const app = next({ dev, dir, hostname, port });
 const handle = app.getRequestHandler();
 await app.prepare();
@@ -72,6 +74,7 @@ const server = createServer((req, res) => {
   delete req.headers["forwarded"];
   req.headers["x-request-id"] = id;
   res.setHeader("X-Request-Id", id);
+  if (hsts) res.setHeader("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   const route = (req.url ?? "/").split("?")[0];
   res.on("close", () => {
     if (route.startsWith("/_next/static")) return;

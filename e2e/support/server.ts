@@ -79,3 +79,18 @@ export async function apiInvite(url: string, cookie: string, email: string, role
   if (res.status !== 201) throw new Error(`invite failed: ${res.status} ${await res.text()}`);
   return (await res.json()).invitation;
 }
+
+/** Runs a command to completion (with a time limit) and returns its exit code and output. */
+export function runToExit(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(args[0], args.slice(1), { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout!.on("data", (d) => (output += d.toString()));
+    child.stderr!.on("data", (d) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
