@@ -81,7 +81,7 @@ export async function apiInvite(url: string, cookie: string, email: string, role
 }
 
 /** Runs a command to completion (with a time limit) and returns its exit code and output. */
-export function runToExit(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+export function runToExit(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(args[0], args.slice(1), { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
