@@ -54,26 +54,22 @@ export function OnboardingForm({ email, token, signedInAs }: Props) {
     setServerError(null);
     if (!length.ok || confirm !== password) return;
     setBusy(true);
-    try {
-      // A fresh onboarding token for this attempt: it lives 15 minutes, a form can sit open longer.
-      const issued = await apiFetch<{ onboarding_token: string }>(`/api/onboarding/get_token?token=${encodeURIComponent(token)}`);
-      if (!issued.ok) {
-        setServerError(issued.message);
-        return;
-      }
-      const claimed = await apiFetch<{ user: { email: string } }>("/api/onboarding/claim_token", {
-        body: { token, password },
-        headers: { Authorization: `Bearer ${issued.data.onboarding_token}` },
-      });
-      if (!claimed.ok) {
-        setServerError(claimed.message);
-        return;
-      }
-      router.replace("/dashboard");
-      router.refresh();
-    } finally {
+    // A fresh onboarding token for this attempt: it lives 15 minutes, a form can sit open longer.
+    const issued = await apiFetch<{ onboarding_token: string }>(`/api/onboarding/get_token?token=${encodeURIComponent(token)}`);
+    const claimed = issued.ok
+      ? await apiFetch<{ user: { email: string } }>("/api/onboarding/claim_token", {
+          body: { token, password },
+          headers: { Authorization: `Bearer ${issued.data.onboarding_token}` },
+        })
+      : issued;
+    if (!claimed.ok) {
+      setServerError(claimed.message);
       setBusy(false);
+      return;
     }
+    // Stays busy while the dashboard loads, so the form cannot be sent twice.
+    router.replace("/dashboard");
+    router.refresh();
   }
 
   return (

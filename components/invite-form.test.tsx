@@ -1,0 +1,162 @@
+import { act, render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { InviteForm } from "./invite-form";
+
+const INVITEE = "grace@example.com";
+const URL_ = "http://localhost:3000/onboarding?token=s3cr3t-link-token";
+const SUBMIT = "Invite";
+const BUSY = "Inviting…";
+
+function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+
+function created(email = INVITEE, url = URL_) {
+  return json(
+    { invitation: { id: "inv_1", email, role: "member", url, expires_at: "2030-01-01T00:00:00.000Z" } },
+    201,
+  );
+}
+
+function stubFetch(respond: () => Response | Promise<Response> = () => created()) {
+  const fetchMock = vi.fn(async (_input: RequestInfo | URL, _init?: RequestInit) => respond());
+  vi.stubGlobal("fetch", fetchMock);
+  return fetchMock;
+}
+
+/** Replaces navigator.clipboard; call after userEvent.setup(), which installs its own stub. */
+function stubClipboard(writeText = vi.fn(async (_text: string) => {})) {
+  Object.defineProperty(window.navigator, "clipboard", { value: { writeText }, configurable: true, writable: true });
+  return writeText;
+}
+
+const emailInput = () => screen.getByLabelText("Email");
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe("InviteForm", () => {
+  it("rejects an invalid email with a message and makes no fetch call", async () => {
+    const user = userEvent.setup();
+    const fetchMock = stubFetch();
+    render(<InviteForm />);
+    await user.type(emailInput(), "not-an-email");
+    await user.click(screen.getByRole("button", { name: SUBMIT }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Enter an email address like name@example.com.");
+    expect(fetchMock).not.toHaveBeenCalled();
+    expect(screen.queryByLabelText("Invitation link")).not.toBeInTheDocument();
+  });
+
+  it("rejects an empty email and one with spaces inside", async () => {
+    const user = userEvent.setup();
+    const fetchMock = stubFetch();
+    render(<InviteForm />);
+    await user.click(screen.getByRole("button", { name: SUBMIT }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Enter an email address");
+    await user.type(emailInput(), "grace hopper@example.com");
+    await user.click(screen.getByRole("button", { name: SUBMIT }));
+    expect(screen.getByRole("alert")).toHaveTextContent("Enter an email address");
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+
+  it("posts the invitation and shows the link read-only with a Copy link button", async () => {
+    const user = userEvent.setup();
+    const writeText = stubClipboard();
+    const fetchMock = stubFetch();
+    const onInvited = vi.fn();
+    render(<InviteForm onInvited={onInvited} />);
+
+    await user.type(emailInput(), `  ${INVITEE} `);
+    await user.selectOptions(screen.getByLabelText("Role"), "admin");
+    await user.selectOptions(screen.getByLabelText("Link valid for"), "1 day");
+    await user.click(screen.getByRole("button", { name: SUBMIT }));
+
+    const link = await screen.findByRole("textbox", { name: "Invitation link" });
+    expect(link).toHaveValue(URL_);
+    expect(link).toHaveAttribute("readonly");
+    expect(screen.getByRole("status")).toHaveTextContent(`Invitation link for ${INVITEE}`);
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    expect(emailInput()).toHaveValue("");
+    expect(onInvited).toHaveBeenCalledTimes(1);
+
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    const [url, init] = fetchMock.mock.calls[0];
+    expect(url).toBe("/api/invitations");
+    expect(init?.method).toBe("POST");
+    expect(new Headers(init?.headers).get("content-type")).toBe("application/json");
+    expect(JSON.parse(String(init?.body))).toEqual({ email: INVITEE, role: "admin", expires_in_seconds: 86400 });
+
+    // Typing into a read-only field changes nothing.
+    await user.type(link, "tampered");
+    expect(link).toHaveValue(URL_);
+
+    await user.click(screen.getByRole("button", { name: "Copy link" }));
+    expect(writeText).toHaveBeenCalledTimes(1);
+    expect(writeText).toHaveBeenCalledWith(URL_);
+    expect(await screen.findByRole("button", { name: "Copied" })).toBeInTheDocument();
+  });
+
+  it("uses member and 7 days by default", async () => {
+    const user = userEvent.setup();
+    const fetchMock = stubFetch();
+    render(<InviteForm />);
+    await user.type(emailInput(), INVITEE);
+    await user.click(screen.getByRole("button", { name: SUBMIT }));
+    await screen.findByRole("textbox", { name: "Invitation link" });
+    expect(JSON.parse(String(fetchMock.mock.calls[0][1]?.body))).toEqual({ email: INVITEE, role: "member", expires_in_seconds: 7 * 86400 });
+  });
+
+  it("keeps 'Copy link' when the clipboard refuses", async () => {
+    const user = userEvent.setup();
+    const writeText = stubClipboard(
+      vi.fn(async (_text: string) => {
+        throw new DOMException("denied", "NotAllowedError");
+      }),
+    );
+    stubFetch();
+    render(<InviteForm />);
+    await user.type(emailInput(), INVITEE);
+    await user.click(screen.getByRole("button", { name: SUBMIT }));
+    await user.click(await screen.findByRole("button", { name: "Copy link" }));
+    expect(writeText).toHaveBeenCalledWith(URL_);
+    expect(screen.getByRole("button", { name: "Copy link" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Copied" })).not.toBeInTheDocument();
+  });
+
+  it("shows a 409 from the server and no link", async () => {
+    const user = userEvent.setup();
+    const message = "grace@example.com already has an account.";
+    stubFetch(() => json({ error: { code: "already_member", message } }, 409));
+    const onInvited = vi.fn();
+    render(<InviteForm onInvited={onInvited} />);
+    await user.type(emailInput(), INVITEE);
+    await user.click(screen.getByRole("button", { name: SUBMIT }));
+    expect(await screen.findByRole("alert")).toHaveTextContent(message);
+    expect(screen.queryByLabelText("Invitation link")).not.toBeInTheDocument();
+    expect(onInvited).not.toHaveBeenCalled();
+    expect(emailInput()).toHaveValue(INVITEE); // kept so it can be corrected
+    expect(screen.getByRole("button", { name: SUBMIT })).toBeEnabled();
+  });
+
+  it("is busy while the request is pending", async () => {
+    const user = userEvent.setup();
+    let resolve!: (r: Response) => void;
+    stubFetch(() => new Promise<Response>((res) => (resolve = res)));
+    const { container } = render(<InviteForm />);
+    const form = container.querySelector("form")!;
+    await user.type(emailInput(), INVITEE);
+    await user.click(screen.getByRole("button", { name: SUBMIT }));
+
+    expect(await screen.findByRole("button", { name: BUSY })).toBeDisabled();
+    expect(emailInput()).toBeDisabled();
+    expect(screen.getByLabelText("Role")).toBeDisabled();
+    expect(screen.getByLabelText("Link valid for")).toBeDisabled();
+    expect(form).toHaveAttribute("aria-busy", "true");
+
+    await act(async () => resolve(created()));
+    await waitFor(() => expect(screen.getByRole("button", { name: SUBMIT })).toBeEnabled());
+    expect(form).toHaveAttribute("aria-busy", "false");
+  });
+});
