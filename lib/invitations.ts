@@ -17,7 +17,7 @@ export const emailSchema = z
   .trim()
   .min(3, "Enter an email address.")
   .max(254, "That email address is too long.")
-  .regex(/^[^\s@]+@[^\s@]+$/, "Enter an email address like name@example.com.");
+  .regex(/^[^\s@\u0000-\u001f\u007f]+@[^\s@\u0000-\u001f\u007f]+$/, "Enter an email address like name@example.com.");
 
 export const roleSchema = z.enum(["admin", "member"]);
 

@@ -5,6 +5,8 @@ import { audit } from "../audit";
 import { dummyHash, verifyPassword } from "./password";
 import { createSession, revokeSessionToken, type SessionUser } from "./session";
 
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
 export type LoginResult =
   | { ok: true; user: SessionUser; session: { token: string; expiresAt: Date } }
   | { ok: false; reason: "invalid_credentials" };
@@ -17,11 +19,12 @@ export async function login(
   db: DB,
   input: { email: string; password: string; currentSessionToken?: string | null; ip?: string | null },
 ): Promise<LoginResult> {
-  const [user] = await db
-    .select()
-    .from(users)
-    .where(eq(sql`lower(${users.email})`, input.email.trim().toLowerCase()))
-    .limit(1);
+  const email = input.email.trim().toLowerCase();
+  // No stored address has control characters (and Postgres text cannot hold NUL): such an email is
+  // simply unknown, and still costs the same bcrypt comparison below.
+  const [user] = CONTROL_CHARS.test(email)
+    ? []
+    : await db.select().from(users).where(eq(sql`lower(${users.email})`, email)).limit(1);
   const usable = user && user.passwordHash && !user.disabledAt ? user : null;
   const matches = await verifyPassword(input.password, usable?.passwordHash ?? (await dummyHash()));
   if (!usable || !matches) {
