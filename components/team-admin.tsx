@@ -7,6 +7,7 @@ import { InviteForm } from "./invite-form";
 
 type Invitation = { id: string; email: string; role: string; status: string; created_at: string; expires_at: string; accepted_at: string | null };
 type User = { id: string; email: string; role: "admin" | "member"; status: string; created_at: string };
+type AuditEvent = { id: string; action: string; actor: string | null; target: string | null; ip: string | null; created_at: string };
 
 const fmt = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "—");
 
@@ -14,11 +15,17 @@ const fmt = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "—
 export function TeamAdmin({ currentUserId }: { currentUserId: string }) {
   const [invitations, setInvitations] = useState<Invitation[] | null>(null);
   const [users, setUsers] = useState<User[] | null>(null);
+  const [events, setEvents] = useState<AuditEvent[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [reissued, setReissued] = useState<{ email: string; url: string } | null>(null);
 
   const load = useCallback(async () => {
-    const [inv, usr] = await Promise.all([apiFetch<{ invitations: Invitation[] }>("/api/invitations"), apiFetch<{ users: User[] }>("/api/users")]);
+    const [inv, usr, audit] = await Promise.all([
+      apiFetch<{ invitations: Invitation[] }>("/api/invitations"),
+      apiFetch<{ users: User[] }>("/api/users"),
+      apiFetch<{ events: AuditEvent[] }>("/api/audit"),
+    ]);
+    if (audit.ok) setEvents(audit.data.events.slice(0, 25));
     if (inv.ok) setInvitations(inv.data.invitations);
     else setError(inv.message);
     if (usr.ok) setUsers(usr.data.users);
@@ -143,6 +150,36 @@ export function TeamAdmin({ currentUserId }: { currentUserId: string }) {
                       </button>
                     )}
                   </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section className="card">
+        <h2>Recent activity</h2>
+        {events === null ? (
+          <p className="muted">Loading…</p>
+        ) : events.length === 0 ? (
+          <p className="muted">Nothing yet.</p>
+        ) : (
+          <table aria-label="Recent activity">
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>What</th>
+                <th>Who</th>
+                <th>Whom</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((e) => (
+                <tr key={e.id}>
+                  <td>{fmt(e.created_at)}</td>
+                  <td>{e.action}</td>
+                  <td>{e.actor ?? "—"}</td>
+                  <td>{e.target ?? "—"}</td>
                 </tr>
               ))}
             </tbody>

@@ -97,5 +97,8 @@ test.describe("invite → onboard → claim", () => {
     await mine.filter({ hasText: "pending" }).getByRole("button", { name: "Revoke" }).click();
     await expect(mine.filter({ hasText: "pending" })).toHaveCount(0);
     await expect(mine.filter({ hasText: "revoked" })).toHaveCount(2);
+    // The audit trail shows what happened, and by whom.
+    const activity = page.getByRole("table", { name: "Recent activity" });
+    await expect(activity.getByRole("row", { name: new RegExp(`invitation\\.revoked.*${E2E_ADMIN.email}.*${email}`) }).first()).toBeVisible();
   });
 });
