@@ -47,7 +47,7 @@ export function InviteForm({ onInvited }: { onInvited?: () => void }) {
   return (
     <form onSubmit={onSubmit} noValidate aria-busy={busy}>
       <div className="row">
-        <div style={{ flex: 3 }}>
+        <div className="grow3">
           <label htmlFor={`${ids}-email`}>Email</label>
           <input id={`${ids}-email`} type="email" value={email} onChange={(e) => setEmail(e.target.value)} disabled={busy} placeholder="teammate@example.com" />
         </div>
@@ -68,7 +68,7 @@ export function InviteForm({ onInvited }: { onInvited?: () => void }) {
             ))}
           </select>
         </div>
-        <div style={{ flex: "0 0 auto" }}>
+        <div className="shrink">
           <button type="submit" disabled={busy}>
             {busy ? "Inviting…" : "Invite"}
           </button>

@@ -68,6 +68,10 @@ test.describe("invite → onboard → claim", () => {
   });
 
   test("opening a link while signed in as someone else says so; revoked and re-issued links behave", async ({ page }) => {
+    const violations: string[] = [];
+    page.on("console", (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
+    });
     await page.goto("/login");
     await page.getByLabel("Email", { exact: true }).fill(E2E_ADMIN.email);
     await page.getByLabel("Password", { exact: true }).fill(E2E_ADMIN.password);
@@ -100,5 +104,6 @@ test.describe("invite → onboard → claim", () => {
     // The audit trail shows what happened, and by whom.
     const activity = page.getByRole("table", { name: "Recent activity" });
     await expect(activity.getByRole("row", { name: new RegExp(`invitation\\.revoked.*${E2E_ADMIN.email}.*${email}`) }).first()).toBeVisible();
+    expect(violations).toEqual([]);
   });
 });

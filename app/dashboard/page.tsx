@@ -12,14 +12,14 @@ export default async function DashboardPage() {
   return (
     <>
       <section className="card">
-        <div className="row" style={{ alignItems: "center" }}>
+        <div className="row center">
           <div>
             <h1>Dashboard</h1>
             <p data-testid="whoami">
               Signed in as <strong>{user.email}</strong> ({user.role})
             </p>
           </div>
-          <div style={{ flex: "0 0 auto" }}>
+          <div className="shrink">
             <LogoutButton />
           </div>
         </div>

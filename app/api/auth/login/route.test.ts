@@ -1,0 +1,204 @@
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { getDb } from "@/db";
+import { sessions, users } from "@/db/schema";
+import { LIMITS } from "@/lib/rate-limit";
+import { body, cookieFrom, createUserWithSession, inviteUser, ORIGIN, request, strongPassword, uniqueEmail } from "@/lib/testing/api";
+import { GET as meGet } from "../../me/route";
+import { POST as login } from "./route";
+
+// Counts bcrypt comparisons (lib/auth/password.ts verifyPassword → bcrypt.compare), not time.
+const bcryptCalls = vi.hoisted(() => ({ compare: 0 }));
+vi.mock("bcryptjs", async (importOriginal) => {
+  const original = await importOriginal<typeof import("bcryptjs")>();
+  const compare = ((...args: Parameters<typeof original.compare>) => {
+    bcryptCalls.compare++;
+    return original.compare(...args);
+  }) as typeof original.compare;
+  return { ...original, compare, default: { ...original.default, compare } };
+});
+
+beforeEach(() => {
+  bcryptCalls.compare = 0;
+});
+
+/** A distinct client address per test, so rate-limit counters never carry over (also on a shared Postgres). */
+function freshIp(): string {
+  const b = randomUUID().replaceAll("-", "");
+  return `10.${parseInt(b.slice(0, 2), 16)}.${parseInt(b.slice(2, 4), 16)}.${parseInt(b.slice(4, 6), 16)}`;
+}
+
+function loginRequest(payload: unknown, init: { cookie?: string; ip?: string; headers?: Record<string, string> } = {}) {
+  return request("/api/auth/login", { body: payload, ip: init.ip ?? freshIp(), cookie: init.cookie, headers: init.headers });
+}
+
+type ErrorBody = { error: { code: string; message: string } };
+
+describe("POST /api/auth/login", () => {
+  it("signs in with good credentials: 200, the user, and an HttpOnly SameSite=Lax session cookie", async () => {
+    const { user, password } = await createUserWithSession("member");
+    const res = await login(loginRequest({ email: user.email, password }));
+    expect(res.status).toBe(200);
+    expect(await body(res)).toEqual({ user: { id: user.id, email: user.email, role: "member" } });
+    const setCookie = res.headers.get("set-cookie")!;
+    expect(setCookie).toMatch(/^session=[A-Za-z0-9_-]{43}; /);
+    expect(setCookie).toContain("HttpOnly");
+    expect(setCookie).toContain("SameSite=Lax");
+    expect(setCookie).toContain("Path=/");
+    expect(setCookie).toMatch(/Max-Age=\d{5,}/);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(bcryptCalls.compare).toBe(1);
+
+    const me = await meGet(request("/api/me", { cookie: cookieFrom(res)! }));
+    expect(me.status).toBe(200);
+  });
+
+  it("mints a fresh session on every login; both stay valid", async () => {
+    const { user, password } = await createUserWithSession("member");
+    const a = cookieFrom(await login(loginRequest({ email: user.email, password })))!;
+    const b = cookieFrom(await login(loginRequest({ email: user.email, password })))!;
+    expect(a).toBeTruthy();
+    expect(b).toBeTruthy();
+    expect(a).not.toBe(b);
+    expect((await meGet(request("/api/me", { cookie: a }))).status).toBe(200);
+    expect((await meGet(request("/api/me", { cookie: b }))).status).toBe(200);
+  });
+
+  it("revokes the session cookie sent with the request", async () => {
+    const { user, password, cookie: previous } = await createUserWithSession("member");
+    expect((await meGet(request("/api/me", { cookie: previous }))).status).toBe(200);
+    const res = await login(loginRequest({ email: user.email, password }, { cookie: previous }));
+    expect(res.status).toBe(200);
+    expect(cookieFrom(res)).not.toBe(previous);
+    expect((await meGet(request("/api/me", { cookie: previous }))).status).toBe(401);
+    expect((await meGet(request("/api/me", { cookie: cookieFrom(res)! }))).status).toBe(200);
+  });
+
+  it("matches the email case-insensitively and ignores surrounding spaces", async () => {
+    const { user, password } = await createUserWithSession("member");
+    const res = await login(loginRequest({ email: `  ${user.email.toUpperCase()} `, password }));
+    expect(res.status).toBe(200);
+    expect((await body<{ user: { id: string } }>(res)).user.id).toBe(user.id);
+  });
+
+  it("answers unknown email, wrong password, unclaimed and disabled users with the same 401 and one bcrypt comparison each", async () => {
+    const active = await createUserWithSession("member");
+    const pending = await inviteUser();
+    const disabled = await createUserWithSession("member");
+    const db = await getDb();
+    await db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, disabled.user.id));
+
+    const cases = {
+      unknown: { email: uniqueEmail("nobody"), password: strongPassword() },
+      wrongPassword: { email: active.user.email, password: strongPassword() },
+      unclaimed: { email: pending.email, password: strongPassword() },
+      disabled: { email: disabled.user.email, password: disabled.password },
+    };
+    const texts: string[] = [];
+    for (const [label, creds] of Object.entries(cases)) {
+      bcryptCalls.compare = 0;
+      const res = await login(loginRequest(creds));
+      expect(res.status, label).toBe(401);
+      expect(res.headers.get("set-cookie"), label).toBeNull();
+      expect(bcryptCalls.compare, label).toBe(1);
+      texts.push(await res.text());
+    }
+    expect(new Set(texts).size).toBe(1);
+    expect(JSON.parse(texts[0])).toEqual({
+      error: { code: "invalid_credentials", message: "That email and password don't match an active account." },
+    });
+    // No session was created for any of them.
+    for (const id of [active.user.id, disabled.user.id]) {
+      const rows = await db.select().from(sessions).where(eq(sessions.userId, id));
+      expect(rows).toHaveLength(1); // the one createUserWithSession made
+    }
+  });
+
+  it.each([
+    ["no body fields", {}],
+    ["missing password", { email: "a@example.com" }],
+    ["empty password", { email: "a@example.com", password: "" }],
+    ["non-string email", { email: 5, password: "x" }],
+    ["an array", ["a@example.com", "pw"]],
+    ["null", null],
+  ])("400 invalid_request for %s, without any bcrypt work", async (_label, payload) => {
+    const res = await login(loginRequest(payload));
+    expect(res.status).toBe(400);
+    expect((await body<ErrorBody>(res)).error.code).toBe("invalid_request");
+    expect(bcryptCalls.compare).toBe(0);
+  });
+
+  it("400 for malformed JSON", async () => {
+    const res = await login(request("/api/auth/login", { raw: "{not json", ip: freshIp() }));
+    expect(res.status).toBe(400);
+    expect((await body<ErrorBody>(res)).error.code).toBe("invalid_request");
+  });
+
+  it("415 for a text/plain body", async () => {
+    const res = await login(
+      request("/api/auth/login", { raw: JSON.stringify({ email: "a@example.com", password: "x" }), headers: { "content-type": "text/plain" }, ip: freshIp() }),
+    );
+    expect(res.status).toBe(415);
+    expect((await body<ErrorBody>(res)).error.code).toBe("unsupported_media_type");
+  });
+
+  it("413 for a body over 16 kB", async () => {
+    const res = await login(loginRequest({ email: "a@example.com", password: "x".repeat(17 * 1024) }));
+    expect(res.status).toBe(413);
+    expect((await body<ErrorBody>(res)).error.code).toBe("payload_too_large");
+    expect(bcryptCalls.compare).toBe(0);
+  });
+
+  it("403 csrf_rejected for another site's Origin, even with good credentials", async () => {
+    const { user, password } = await createUserWithSession("member");
+    const res = await login(loginRequest({ email: user.email, password }, { headers: { origin: "https://evil.example" } }));
+    expect(res.status).toBe(403);
+    expect((await body<ErrorBody>(res)).error.code).toBe("csrf_rejected");
+    expect(res.headers.get("set-cookie")).toBeNull();
+    expect(bcryptCalls.compare).toBe(0);
+  });
+
+  it("403 csrf_rejected without an Origin header", async () => {
+    const { user, password } = await createUserWithSession("member");
+    const req = new Request(new URL("/api/auth/login", ORIGIN), {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-forwarded-for": freshIp() },
+      body: JSON.stringify({ email: user.email, password }),
+    });
+    const res = await login(req);
+    expect(res.status).toBe(403);
+    expect((await body<ErrorBody>(res)).error.code).toBe("csrf_rejected");
+    expect(res.headers.get("set-cookie")).toBeNull();
+  });
+
+  it("429 with Retry-After after too many attempts from one IP for one email; another IP still gets 401", async () => {
+    const { user, password } = await createUserWithSession("member");
+    const ip = freshIp();
+    const max = LIMITS.loginPerIpEmail.max;
+    for (let i = 0; i < max; i++) {
+      const res = await login(loginRequest({ email: user.email, password: `wrong-${i}` }, { ip }));
+      expect(res.status).toBe(401);
+    }
+    bcryptCalls.compare = 0;
+    // Over the limit: refused before any password check, even with the right password and another case.
+    const limited = await login(loginRequest({ email: user.email.toUpperCase(), password }, { ip }));
+    expect(limited.status).toBe(429);
+    expect((await body<ErrorBody>(limited)).error.code).toBe("rate_limited");
+    const retryAfter = Number(limited.headers.get("retry-after"));
+    expect(Number.isInteger(retryAfter)).toBe(true);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(LIMITS.loginPerIpEmail.windowSeconds);
+    expect(limited.headers.get("set-cookie")).toBeNull();
+    expect(bcryptCalls.compare).toBe(0);
+
+    // Not a lockout: the same email from another address is still checked normally.
+    const elsewhere = await login(loginRequest({ email: user.email, password: "wrong-again" }, { ip: freshIp() }));
+    expect(elsewhere.status).toBe(401);
+    const ok = await login(loginRequest({ email: user.email, password }, { ip: freshIp() }));
+    expect(ok.status).toBe(200);
+    // And the same IP may still try another email.
+    const other = await createUserWithSession("member");
+    expect((await login(loginRequest({ email: other.user.email, password: other.password }, { ip }))).status).toBe(200);
+  });
+});
