@@ -57,3 +57,31 @@ test("with DATABASE_URL the server refuses to start without AUTH_SECRET", async 
   expect(run.code).toBe(1);
   expect(run.output).toContain("AUTH_SECRET is required");
 });
+
+test("over https: HSTS on every response and the __Host- session cookie", async () => {
+  test.setTimeout(120_000);
+  const admin = { email: "root@https.test", password: "Bramble-Cobalt-Sextant-88" };
+  const server = await startServer({
+    port: 3255,
+    dataDir: ".data/e2e-https",
+    env: { APP_URL: "https://dash.example.test", ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password },
+  });
+  try {
+    const health = await fetch(`${server.url}/api/health`);
+    expect(health.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
+    const page = await fetch(`${server.url}/login`);
+    expect(page.headers.get("strict-transport-security")).toMatch(/max-age=\d+/);
+    const login = await fetch(`${server.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "https://dash.example.test" },
+      body: JSON.stringify(admin),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get("set-cookie")!;
+    expect(cookie).toMatch(/^__Host-session=[A-Za-z0-9_-]{43}; /);
+    expect(cookie).toContain("; Secure");
+    expect(cookie).toContain("HttpOnly");
+  } finally {
+    await server.stop();
+  }
+});

@@ -41,6 +41,8 @@ test.describe("two instances on one Postgres", () => {
     expect(rows[0].n).toBe(1);
     const migrations = await db.query("select count(*)::int as n from drizzle.__drizzle_migrations");
     expect(migrations.rows[0].n).toBeGreaterThan(0);
+    // RATE_LIMITS=off is never silent.
+    expect(a.output()).toContain("RATE_LIMITS=off");
   });
 
   test("50 concurrent claims of one link split across both instances: exactly one 200", async () => {

@@ -8,7 +8,8 @@ const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   // Where the embedded database lives; "memory://" keeps it in memory (tests).
   PGLITE_DIR: z.string().min(1).default(".data/pglite"),
-  APP_URL: z.url().default("http://localhost:3000"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  APP_URL: z.url().optional(),
   AUTH_SECRET: z.string().optional(),
   AUTH_SECRET_PREVIOUS: z.string().optional(),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(12),
@@ -26,7 +27,7 @@ const envSchema = z.object({
   NODE_ENV: z.string().default("development"),
 });
 
-export type Env = z.infer<typeof envSchema>;
+export type Env = Omit<z.infer<typeof envSchema>, "APP_URL"> & { APP_URL: string };
 
 export function env(): Env {
   const parsed = envSchema.safeParse(emptyToUndefined(process.env));
@@ -34,7 +35,21 @@ export function env(): Env {
     const fields = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`Invalid environment: ${fields}`);
   }
-  return parsed.data;
+  // Without APP_URL, links point at this server on localhost.
+  return { ...parsed.data, APP_URL: parsed.data.APP_URL ?? `http://localhost:${parsed.data.PORT}` };
+}
+
+/**
+ * A rate limit's override, from RATE_LIMIT_<NAME> = "<max>/<window seconds>", e.g.
+ * RATE_LIMIT_LOGIN_IP=200/900 for the limit named "login:ip". Malformed values are ignored.
+ */
+export function rateLimitOverride(name: string): { max: number; windowSeconds: number } | null {
+  const value = process.env[`RATE_LIMIT_${name.replace(/[^a-z0-9]+/gi, "_").toUpperCase()}`];
+  const match = value ? /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value) : null;
+  if (!match) return null;
+  const max = Number(match[1]);
+  const windowSeconds = Number(match[2]);
+  return max >= 1 && windowSeconds >= 1 ? { max, windowSeconds } : null;
 }
 
 function emptyToUndefined(source: NodeJS.ProcessEnv): Record<string, string | undefined> {

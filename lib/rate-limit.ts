@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { DB } from "../db";
-import { env } from "./env";
+import { env, rateLimitOverride } from "./env";
 import { sha256Hex } from "./auth/tokens";
 
 /**
@@ -10,7 +10,8 @@ import { sha256Hex } from "./auth/tokens";
  */
 export type Limit = { name: string; max: number; windowSeconds: number };
 
-// Defaults (documented in the README). Per-link limits bound a storm on one invitation; per-IP
+// Defaults (documented in the README); each can be changed with RATE_LIMIT_<NAME>=<max>/<seconds>,
+// e.g. RATE_LIMIT_LOGIN_IP=200/900 (see rateLimitOverride in lib/env.ts). Per-link limits bound a storm on one invitation; per-IP
 // limits bound one client; login is limited per (IP, email) and per IP only, never per account, so
 // a stranger cannot lock a user out.
 export const LIMITS = {
@@ -29,8 +30,9 @@ export function rateLimitsEnabled(): boolean {
   return env().RATE_LIMITS !== "off";
 }
 
-export async function hit(db: DB, limit: Limit, subject: string): Promise<LimitResult> {
+export async function hit(db: DB, configured: Limit, subject: string): Promise<LimitResult> {
   if (!rateLimitsEnabled()) return { ok: true };
+  const limit = { ...configured, ...rateLimitOverride(configured.name) };
   // Keys are hashed: no email, IP or link hash is stored in clear here.
   const key = sha256Hex(`${limit.name}\u0000${subject}`);
   const window = `${limit.windowSeconds} seconds`;

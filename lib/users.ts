@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNull, ne, sql } from "drizzle-orm";
+import { and, count, desc, eq, isNull, ne, sql } from "drizzle-orm";
 import type { DB } from "../db";
 import { invitations, users, type Role } from "../db/schema";
 import { audit } from "./audit";
@@ -18,7 +18,8 @@ export type UserListItem = {
 };
 
 export async function listUsers(db: DB): Promise<UserListItem[]> {
-  const all = await db.select().from(users).orderBy(asc(users.createdAt)).limit(500);
+  // Newest first, so recent invitees are always on the list.
+  const all = await db.select().from(users).orderBy(desc(users.createdAt)).limit(500);
   return all.map((u) => ({
     id: u.id,
     email: u.email,

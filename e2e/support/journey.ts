@@ -45,6 +45,13 @@ export async function runJourney(browser: Browser, baseURL: string, admin: { ema
       secrets.push((await res.json()).onboarding_token);
     }
   });
+  // Every request the onboarding page makes (scripts, styles, API calls): none may carry the link
+  // secret in its Referer (the page sends Referrer-Policy: no-referrer).
+  const referers: string[] = [];
+  page.on("request", (req) => {
+    const referer = req.headers()["referer"];
+    if (referer) referers.push(referer);
+  });
   await page.goto(link);
   await expect(page.getByText(`You were invited as ${email}`)).toBeVisible();
   // The secret leaves the address bar once the page has loaded.
@@ -57,6 +64,7 @@ export async function runJourney(browser: Browser, baseURL: string, admin: { ema
   await page.getByRole("button", { name: "Set password and sign in" }).click();
   await page.waitForURL("**/dashboard");
   await expect(page.getByTestId("whoami")).toContainText(email);
+  expect(referers.filter((r) => r.includes("token="))).toEqual([]);
   for (const c of await inviteeContext.cookies()) secrets.push(c.value);
 
   // Reopening the link: already used.

@@ -1,5 +1,5 @@
 // Helpers for integration tests that call route handlers directly against a real database.
-import { randomUUID } from "node:crypto";
+import { randomInt, randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { getDb } from "../../db";
 import { invitations, sessions, users, type Role } from "../../db/schema";
@@ -26,7 +26,9 @@ export function request(path: string, init: ReqInit = {}): Request {
   if (method !== "GET" && !headers.has("origin") && !("origin" in (init.headers ?? {}))) headers.set("origin", ORIGIN);
   if ((init.body !== undefined || init.raw !== undefined) && !headers.has("content-type")) headers.set("content-type", "application/json");
   if (init.cookie) headers.set("cookie", init.cookie);
-  headers.set("x-forwarded-for", init.ip ?? "203.0.113.7");
+  // A random client address unless the test names one, so per-IP limits never carry over between
+  // runs on a shared Postgres database.
+  headers.set("x-forwarded-for", init.ip ?? `198.18.${randomInt(256)}.${randomInt(256)}`);
   return new Request(new URL(path, ORIGIN), {
     method,
     headers,

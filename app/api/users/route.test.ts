@@ -29,9 +29,9 @@ describe("GET /api/users", () => {
     expect(res.headers.get("cache-control")).toBe("no-store");
     const text = await res.text();
     const list = (JSON.parse(text) as { users: ListedUser[] }).users;
-    // Oldest first.
+    // Newest first.
     const times = list.map((u) => Date.parse(u.created_at));
-    expect([...times].sort((x, y) => x - y)).toEqual(times);
+    expect([...times].sort((x, y) => y - x)).toEqual(times);
     expect(text).not.toMatch(/password_?hash|\$2[aby]\$/i);
     for (const u of list) expect(Object.keys(u).sort()).toEqual(["created_at", "email", "id", "role", "status"]);
     // lib/users.ts listUsers returns the OLDEST 500 users only, so on a shared database with more

@@ -1,0 +1,50 @@
+import { randomUUID } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import { getDb } from "@/db";
+import { env, rateLimitOverride } from "./env";
+import { hit, LIMITS } from "./rate-limit";
+
+const saved = { ...process.env };
+afterEach(() => {
+  for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+  Object.assign(process.env, saved);
+});
+
+describe("env", () => {
+  it("derives APP_URL from PORT when APP_URL is unset", () => {
+    delete process.env.APP_URL;
+    process.env.PORT = "4123";
+    expect(env().APP_URL).toBe("http://localhost:4123");
+    process.env.APP_URL = "https://dash.example.com";
+    expect(env().APP_URL).toBe("https://dash.example.com");
+  });
+
+  it("rejects an invalid BCRYPT_COST with a message naming the variable", () => {
+    process.env.BCRYPT_COST = "99";
+    expect(() => env()).toThrow(/BCRYPT_COST/);
+  });
+});
+
+describe("rate limit overrides", () => {
+  it("reads RATE_LIMIT_<NAME>=max/seconds and ignores malformed values", () => {
+    process.env.RATE_LIMIT_LOGIN_IP = "200/900";
+    expect(rateLimitOverride("login:ip")).toEqual({ max: 200, windowSeconds: 900 });
+    process.env.RATE_LIMIT_LOGIN_IP = "lots";
+    expect(rateLimitOverride("login:ip")).toBeNull();
+    process.env.RATE_LIMIT_LOGIN_IP = "0/900";
+    expect(rateLimitOverride("login:ip")).toBeNull();
+  });
+
+  it("applies an override to the limit in force", async () => {
+    const db = await getDb();
+    const subject = randomUUID();
+    process.env.RATE_LIMIT_CLAIM_LINK = "2/600";
+    expect((await hit(db, LIMITS.claimPerLink, subject)).ok).toBe(true);
+    expect((await hit(db, LIMITS.claimPerLink, subject)).ok).toBe(true);
+    const third = await hit(db, LIMITS.claimPerLink, subject);
+    expect(third.ok).toBe(false);
+    // Without the override the default (10) applies to the same counter.
+    delete process.env.RATE_LIMIT_CLAIM_LINK;
+    expect((await hit(db, LIMITS.claimPerLink, subject)).ok).toBe(true);
+  });
+});
