@@ -20,6 +20,13 @@ test.describe("invite → onboard → claim", () => {
     expect(cookie.sameSite).toBe("Lax");
     expect((await page.request.get("/api/me")).status()).toBe(200);
 
+    // The claim's session is still live; signing out everywhere else ends it.
+    const mine = page.getByRole("table", { name: "Your sessions" });
+    await expect(mine.getByRole("row")).toHaveCount(3); // header + claim session + this one
+    await page.getByRole("button", { name: "Sign out other sessions" }).click();
+    await expect(page.getByText("Signed out 1 other session.")).toBeVisible();
+    await expect(mine.getByRole("row")).toHaveCount(2);
+
     // Logout revokes the session server-side.
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL("**/login");

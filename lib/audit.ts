@@ -8,6 +8,7 @@ export type AuditAction =
   | "user.login"
   | "user.login_failed"
   | "user.logout"
+  | "user.sessions_revoked"
   | "user.role_changed"
   | "user.disabled"
   | "user.enabled"

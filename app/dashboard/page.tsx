@@ -1,5 +1,6 @@
 import { redirect } from "next/navigation";
 import { LogoutButton } from "@/components/logout-button";
+import { MySessions } from "@/components/my-sessions";
 import { TeamAdmin } from "@/components/team-admin";
 import { currentSession } from "../current-user";
 
@@ -25,6 +26,7 @@ export default async function DashboardPage() {
         </div>
       </section>
       {user.role === "admin" ? <TeamAdmin currentUserId={user.id} /> : <p className="muted">Ask an admin if you need to invite someone.</p>}
+      <MySessions />
     </>
   );
 }

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import type { DB } from "../../db";
 import { sessions, users, type Role } from "../../db/schema";
 import { env, isHttpsApp } from "../env";
@@ -99,4 +99,29 @@ export function sessionTokenFromCookieHeader(header: string | null | undefined):
     if (part.slice(0, eqAt).trim() === name) return part.slice(eqAt + 1).trim() || null;
   }
   return null;
+}
+
+// ---- a user's own sessions ----
+
+export type SessionListItem = { id: string; createdAt: Date; expiresAt: Date; current: boolean };
+
+/** The user's live sessions, newest first; no token hash leaves this function. */
+export async function listUserSessions(db: DB, userId: string, currentSessionId: string): Promise<SessionListItem[]> {
+  const found = await db
+    .select({ id: sessions.id, createdAt: sessions.createdAt, expiresAt: sessions.expiresAt })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`)))
+    .orderBy(desc(sessions.createdAt))
+    .limit(100);
+  return found.map((s) => ({ ...s, current: s.id === currentSessionId }));
+}
+
+/** Signs the user out everywhere but here. Returns how many sessions were revoked. */
+export async function revokeOtherSessions(db: DB, userId: string, keepSessionId: string): Promise<number> {
+  const revoked = await db
+    .update(sessions)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), ne(sessions.id, keepSessionId)))
+    .returning({ id: sessions.id });
+  return revoked.length;
 }
