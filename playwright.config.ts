@@ -38,7 +38,8 @@ export default defineConfig({
     url: `${E2E_URL}/api/health`,
     timeout: 120_000,
     reuseExistingServer: false,
-    stdout: "pipe",
+    // The server's request log is long; E2E_SERVER_LOGS=1 shows it.
+    stdout: process.env.E2E_SERVER_LOGS ? "pipe" : "ignore",
     stderr: "pipe",
     env: {
       PORT: String(E2E_PORT),

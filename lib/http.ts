@@ -94,17 +94,27 @@ export function clientIp(request: Request): string {
 export function checkOrigin(request: Request): Response | null {
   const origin = request.headers.get("origin");
   if (origin) {
-    if (origin === appOrigin()) return null;
-    const host = request.headers.get("host");
-    try {
-      if (host && new URL(origin).host === host) return null;
-    } catch {
-      // fall through: a malformed Origin is not ours
-    }
+    if (origin === appOrigin() || isLoopbackSelf(origin, request.headers.get("host"))) return null;
     return apiError("csrf_rejected");
   }
   if (request.headers.get("sec-fetch-site") === "same-origin") return null;
   return apiError("csrf_rejected", "This request has no Origin header and was refused.");
+}
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * On a developer's machine the same server answers as localhost and 127.0.0.1; a page on one of
+ * those names posting to itself is same-origin. Only loopback names qualify, so a DNS-rebound
+ * hostname never passes by matching its own Host header.
+ */
+function isLoopbackSelf(origin: string, host: string | null): boolean {
+  try {
+    const url = new URL(origin);
+    return host !== null && url.host === host && LOOPBACK.has(url.hostname);
+  } catch {
+    return false; // a malformed Origin is not ours
+  }
 }
 
 /**
@@ -116,9 +126,11 @@ export function route<Args extends unknown[]>(fn: (request: Request, ...args: Ar
     try {
       return await fn(request, ...args);
     } catch (err) {
-      const e = err as { name?: string; message?: string; code?: string };
-      const unavailable = e?.name === "DatabaseBusyError" || e?.code === "ECONNREFUSED" || e?.code === "57P01";
-      logger.error({ err: { name: e?.name, code: e?.code }, path: new URL(request.url).pathname }, "request failed");
+      // Only names and codes are logged: driver messages can quote query parameters.
+      const e = err as { name?: string; code?: string; cause?: { name?: string; code?: string } };
+      const code = e?.code ?? e?.cause?.code;
+      const unavailable = e?.name === "DatabaseBusyError" || code === "ECONNREFUSED" || code === "57P01";
+      logger.error({ err: { name: e?.name, code, cause: e?.cause?.name }, path: new URL(request.url).pathname }, "request failed");
       return apiError(unavailable ? "service_unavailable" : "internal_error");
     }
   };

@@ -1,5 +1,6 @@
 import { getDb, getHandle } from "../db";
 import { authSecrets } from "./auth/secret";
+import { pruneSessions } from "./auth/session";
 import { env } from "./env";
 import { logger } from "./logger";
 import { pruneRateLimits, rateLimitsEnabled } from "./rate-limit";
@@ -35,7 +36,10 @@ export async function startup(): Promise<void> {
       break;
   }
 
-  const prune = setInterval(() => pruneRateLimits(db).catch(() => {}), 10 * 60 * 1000);
+  const prune = setInterval(() => {
+    pruneRateLimits(db).catch(() => {});
+    pruneSessions(db).catch(() => {});
+  }, 10 * 60 * 1000);
   prune.unref();
   if (env().NODE_ENV !== "production") logger.info("development mode");
 }
