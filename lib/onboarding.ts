@@ -119,6 +119,9 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
 
   try {
     return await db.transaction(async (tx) => {
+      // Lock order user → invitation, as in createInvitation and updateUser: a claim racing a
+      // re-invite or a disable then waits instead of deadlocking. This lock decides nothing.
+      await tx.select({ id: users.id }).from(users).where(eq(users.id, claims.userId)).for("update");
       // The one arbiter of who wins: the row is reserved only if it is still claimable.
       const [reserved] = await tx
         .update(invitations)
