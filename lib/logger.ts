@@ -20,8 +20,15 @@ export const REDACT_PATHS = [
   "*.url",
 ];
 
-export const logger = pino({
-  level: process.env.LOG_LEVEL ?? "info",
-  base: undefined,
-  redact: { paths: REDACT_PATHS, censor: "[redacted]" },
-});
+export function createLogger(destination?: pino.DestinationStream) {
+  return pino(
+    {
+      level: process.env.LOG_LEVEL ?? "info",
+      base: undefined,
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    },
+    destination,
+  );
+}
+
+export const logger = createLogger();
