@@ -61,6 +61,12 @@ test.describe("invite → onboard → claim", () => {
 
     const api = await request.get("/api/me");
     expect(api.headers()["cache-control"]).toBe("no-store");
+    expect(api.headers()["x-content-type-options"]).toBe("nosniff");
+    expect(api.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+    const missing = await page.goto("/no-such-page");
+    expect(missing!.status()).toBe(404);
+    expect(missing!.headers()["content-security-policy"]).toMatch(/'nonce-/);
+    expect(missing!.headers()["x-content-type-options"]).toBe("nosniff");
   });
 
   test("signed-out visits to the dashboard go to the login page; next must be a relative path", async ({ page, baseURL }) => {

@@ -30,6 +30,8 @@ import { POST as createInvitationRoute } from "../invitations/route";
 import { GET as meGet } from "../me/route";
 import { POST as claim } from "../onboarding/claim_token/route";
 import { GET as getToken } from "../onboarding/get_token/route";
+import { POST as revokeOthers } from "../sessions/revoke_others/route";
+import { GET as sessionsGet } from "../sessions/route";
 import { PATCH as patchUser } from "../users/[id]/route";
 
 const SEED = 424242;
@@ -46,6 +48,8 @@ const RUNS = {
   reissue: 600,
   logout: 800,
   me: 800,
+  sessions: 400,
+  revokeOthers: 400,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -881,6 +885,26 @@ describe(`API fuzz (fast-check, seed ${SEED})`, () => {
       const headers: Record<string, string> = { "x-forwarded-for": IP };
       if (cookie !== undefined) headers.cookie = cookie;
       const res = await meGet(new Request(new URL("/api/me", ORIGIN), { headers }));
+      await expectCleanError(res, [cookie], (status, code) => status === 401 && code === "unauthorized");
+    }, ["401 unauthorized"]);
+  });
+
+  // ---- GET /api/sessions, POST /api/sessions/revoke_others ---------------------------------------
+
+  it("GET /api/sessions with arbitrary cookie headers: always 401 unauthorized", async () => {
+    await fuzz("sessions", fc.option(cookieHeader, { nil: undefined }), async (cookie) => {
+      const headers: Record<string, string> = { "x-forwarded-for": IP };
+      if (cookie !== undefined) headers.cookie = cookie;
+      const res = await sessionsGet(new Request(new URL("/api/sessions", ORIGIN), { headers }));
+      await expectCleanError(res, [cookie], (status, code) => status === 401 && code === "unauthorized");
+    }, ["401 unauthorized"]);
+  });
+
+  it("POST /api/sessions/revoke_others with arbitrary cookies: always 401, nothing revoked", async () => {
+    await fuzz("revokeOthers", fc.option(cookieHeader, { nil: undefined }), async (cookie) => {
+      const headers: Record<string, string> = { "x-forwarded-for": IP, origin: ORIGIN, "content-type": "application/json" };
+      if (cookie !== undefined) headers.cookie = cookie;
+      const res = await revokeOthers(new Request(new URL("/api/sessions/revoke_others", ORIGIN), { method: "POST", headers, body: "{}" }));
       await expectCleanError(res, [cookie], (status, code) => status === 401 && code === "unauthorized");
     }, ["401 unauthorized"]);
   });
