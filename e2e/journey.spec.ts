@@ -28,7 +28,7 @@ test.describe("invite → onboard → claim", () => {
     await expect(mine.getByRole("row")).toHaveCount(2);
 
     // Logout revokes the session server-side.
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await page.waitForURL("**/login");
     await context.addCookies([{ ...cookie }]);
     expect((await page.request.get("/api/me")).status()).toBe(401);

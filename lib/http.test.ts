@@ -22,7 +22,8 @@ describe("checkOrigin", () => {
   });
 
   it("refuses other sites, 'null' and requests with neither Origin nor fetch metadata", () => {
-    for (const headers of [{ origin: "https://evil.example" }, { origin: "null" }, {}, { "sec-fetch-site": "cross-site" }]) {
+    const hostile: Record<string, string>[] = [{ origin: "https://evil.example" }, { origin: "null" }, {}, { "sec-fetch-site": "cross-site" }];
+    for (const headers of hostile) {
       expect(checkOrigin(post(headers))?.status).toBe(403);
     }
   });
