@@ -128,8 +128,10 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
         .set({ isAccepted: true, acceptedAt: sql`now()` })
         .where(
           and(
+            // The JWT's binding (invitation, user) and the link secret, checked again by the arbiter.
             eq(invitations.id, claims.invitationId),
             eq(invitations.userId, claims.userId),
+            eq(invitations.tokenHash, found.invitation.tokenHash),
             eq(invitations.isAccepted, false),
             isNull(invitations.revokedAt),
             gt(invitations.expiresAt, sql`now()`),
