@@ -16,7 +16,6 @@ export const ERRORS = {
   invitation_already_used: [409, "This invitation has already been used. Sign in instead, or ask an admin for a new link."],
   user_exists: [409, "That email already has an account."],
   invitation_not_pending: [409, "This invitation is no longer pending."],
-  last_admin: [409, "This is the last active admin; make someone else an admin first."],
   cannot_change_self: [409, "You cannot change your own role or disable yourself."],
   invitation_revoked: [410, "This invitation was revoked. Ask an admin for a new link."],
   invitation_expired: [410, "This invitation has expired. Ask an admin for a new link."],

@@ -1,16 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { closeDb, getDb } from "../db";
+import { getDb } from "../db";
 import { auditEvents, invitations, sessions, users } from "../db/schema";
 import { hashPassword, verifyPassword } from "./auth/password";
 import { createSession, validateSessionToken } from "./auth/session";
 import { createInvitation } from "./invitations";
 import { createUserWithSession, strongPassword, uniqueEmail } from "./testing/api";
+import { dropFreshDatabases, freshDatabase } from "./testing/fresh-db";
+import { raceBehindLocks } from "./testing/overlap";
 import { ensureFirstAdmin, listUsers, updateUser } from "./users";
 
-const onPostgres = !!process.env.DATABASE_URL;
-const SAVED = { ADMIN_EMAIL: process.env.ADMIN_EMAIL, ADMIN_PASSWORD: process.env.ADMIN_PASSWORD, PGLITE_DIR: process.env.PGLITE_DIR };
+const SAVED = { ADMIN_EMAIL: process.env.ADMIN_EMAIL, ADMIN_PASSWORD: process.env.ADMIN_PASSWORD };
 
 function restoreEnv() {
   for (const [k, v] of Object.entries(SAVED)) {
@@ -19,19 +20,10 @@ function restoreEnv() {
   }
 }
 
-/**
- * A new, empty in-memory database (on Postgres: the shared one, reopened, so tests needing an empty
- * database are skipped there). Opening one costs 1–3 s, so only the tests that need "no active
- * admin exists" ask for it; the others share the file's database.
- */
-async function freshDb() {
-  process.env.PGLITE_DIR = "memory://";
-  await closeDb();
-}
+// Opening an empty database costs 1–3 s, so only the tests that need "no active admin exists" (or
+// exactly these admins) ask for one (freshDatabase); the others share the file's database.
 afterEach(restoreEnv);
-afterAll(async () => {
-  await closeDb();
-});
+afterAll(dropFreshDatabases);
 
 async function activeUser(role: "admin" | "member", email = uniqueEmail(role)) {
   const db = await getDb();
@@ -46,9 +38,9 @@ async function userRow(id: string) {
 }
 
 describe("ensureFirstAdmin", () => {
-  beforeEach(freshDb);
+  beforeEach(freshDatabase);
 
-  it.skipIf(onPostgres)("with ADMIN_PASSWORD creates an active admin; a second run changes nothing", async () => {
+  it("with ADMIN_PASSWORD creates an active admin; a second run changes nothing", async () => {
     const email = uniqueEmail("boot");
     const password = strongPassword();
     process.env.ADMIN_EMAIL = email;
@@ -73,7 +65,7 @@ describe("ensureFirstAdmin", () => {
     expect(await db.select().from(users)).toHaveLength(1);
   });
 
-  it.skipIf(onPostgres)("without ADMIN_PASSWORD invites the admin once, then reports the pending invitation", async () => {
+  it("without ADMIN_PASSWORD invites the admin once, then reports the pending invitation", async () => {
     const email = uniqueEmail("boot");
     process.env.ADMIN_EMAIL = email;
     delete process.env.ADMIN_PASSWORD;
@@ -104,7 +96,27 @@ describe("ensureFirstAdmin", () => {
     expect(live[0].expiresAt.getTime()).toBeGreaterThan(Date.now());
   });
 
-  it.skipIf(onPostgres)("never overwrites the password of an existing account with ADMIN_EMAIL", async () => {
+  it("two instances starting at once bootstrap one admin invitation, not two", async () => {
+    // Without the advisory lock both would see "no admin" and each print a link, the first one
+    // already revoked by the second.
+    const email = uniqueEmail("boot");
+    process.env.ADMIN_EMAIL = email;
+    delete process.env.ADMIN_PASSWORD;
+    const db = await getDb();
+    // Another transaction inserting the same email makes both wait at their insert, after their
+    // "is there an admin?" check; it then rolls back and both go on.
+    const results = await raceBehindLocks(
+      (tx) => tx.insert(users).values({ email, role: "member" }),
+      () => Promise.all([ensureFirstAdmin(db), ensureFirstAdmin(db)]),
+    );
+    expect(results.map((r) => r.action).sort()).toEqual(["invitation_pending", "invited_admin"]);
+    const [user] = await db.select().from(users).where(eq(users.email, email));
+    const invs = await db.select().from(invitations).where(eq(invitations.userId, user.id));
+    expect(invs).toHaveLength(1);
+    expect(invs[0].revokedAt).toBeNull();
+  });
+
+  it("never overwrites the password of an existing account with ADMIN_EMAIL", async () => {
     const member = await activeUser("member");
     process.env.ADMIN_EMAIL = member.email.toUpperCase();
     process.env.ADMIN_PASSWORD = strongPassword();
@@ -129,44 +141,61 @@ describe("ensureFirstAdmin with a weak ADMIN_PASSWORD", () => {
   });
 });
 
-describe("updateUser: the last active admin", () => {
-  beforeEach(freshDb);
+describe("updateUser: there is always an active admin", () => {
+  beforeEach(freshDatabase);
 
-  it.skipIf(onPostgres)("cannot demote or disable the last active admin", async () => {
+  it("the only active admin cannot be demoted or disabled: not by themselves, not by a non-admin", async () => {
     const admin = await activeUser("admin");
     const member = await activeUser("member");
+    // A pending (unclaimed) admin and a disabled admin cannot act either.
     const db = await getDb();
-    expect(await updateUser(db, { id: admin.id, actorUserId: member.id, role: "member" })).toEqual({ ok: false, reason: "last_admin" });
-    expect(await updateUser(db, { id: admin.id, actorUserId: member.id, disabled: true })).toEqual({ ok: false, reason: "last_admin" });
-    expect(await userRow(admin.id)).toMatchObject({ role: "admin", disabledAt: null });
-
-    // A pending (unclaimed) admin and a disabled admin do not count as active.
-    await createInvitation(db, { email: uniqueEmail("pending-admin"), role: "admin", createdBy: admin.id });
+    const pending = await createInvitation(db, { email: uniqueEmail("pending-admin"), role: "admin", createdBy: admin.id });
+    const [pendingAdmin] = await db.select().from(users).where(eq(users.email, pending.ok ? pending.invitation.email : ""));
     const disabled = await activeUser("admin");
     await db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, disabled.id));
-    expect(await updateUser(db, { id: admin.id, actorUserId: member.id, role: "member" })).toEqual({ ok: false, reason: "last_admin" });
 
-    // With a second active admin, the first can be demoted, and then the second is the last.
-    const second = await activeUser("admin");
-    const r = await updateUser(db, { id: admin.id, actorUserId: second.id, role: "member" });
-    expect(r.ok && r.user.role).toBe("member");
-    expect(await updateUser(db, { id: second.id, actorUserId: admin.id, disabled: true })).toEqual({ ok: false, reason: "last_admin" });
+    expect(await updateUser(db, { id: admin.id, actorUserId: admin.id, role: "member" })).toEqual({ ok: false, reason: "cannot_change_self" });
+    for (const actor of [member, pendingAdmin, disabled]) {
+      expect(await updateUser(db, { id: admin.id, actorUserId: actor.id, role: "member" })).toEqual({ ok: false, reason: "forbidden" });
+      expect(await updateUser(db, { id: admin.id, actorUserId: actor.id, disabled: true })).toEqual({ ok: false, reason: "forbidden" });
+    }
+    expect(await userRow(admin.id)).toMatchObject({ role: "admin", disabledAt: null });
   });
 
-  it.skipIf(onPostgres)("two admins demoting each other at once: exactly one succeeds", async () => {
+  it("an admin demoted or disabled after their request was authorised can no longer act", async () => {
+    const a = await activeUser("admin");
+    const b = await activeUser("admin");
+    const c = await activeUser("admin");
+    const db = await getDb();
+    expect((await updateUser(db, { id: b.id, actorUserId: a.id, role: "member" })).ok).toBe(true);
+    expect(await updateUser(db, { id: c.id, actorUserId: b.id, disabled: true })).toEqual({ ok: false, reason: "forbidden" });
+    expect((await updateUser(db, { id: c.id, actorUserId: a.id, role: "admin" })).ok).toBe(true);
+    await db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, a.id));
+    expect(await updateUser(db, { id: c.id, actorUserId: a.id, role: "member" })).toEqual({ ok: false, reason: "forbidden" });
+    expect(await userRow(c.id)).toMatchObject({ role: "admin", disabledAt: null });
+  });
+
+  it("two admins demoting each other at once: exactly one succeeds and one admin remains", async () => {
     const a = await activeUser("admin");
     const b = await activeUser("admin");
     const db = await getDb();
-    const results = await Promise.all([
-      updateUser(db, { id: a.id, actorUserId: b.id, role: "member" }),
-      updateUser(db, { id: b.id, actorUserId: a.id, role: "member" }),
-    ]);
+    // Both pass any check that comes before their row locks, then go on together.
+    const results = await raceBehindLocks(
+      (tx) => tx.select().from(users).where(inArray(users.id, [a.id, b.id])).for("update"),
+      () =>
+        Promise.all([
+          updateUser(db, { id: a.id, actorUserId: b.id, role: "member" }),
+          updateUser(db, { id: b.id, actorUserId: a.id, disabled: true }),
+        ]),
+    );
     expect(results.filter((r) => r.ok)).toHaveLength(1);
-    expect(results.find((r) => !r.ok)).toEqual({ ok: false, reason: "last_admin" });
-    const roles = [(await userRow(a.id)).role, (await userRow(b.id)).role].sort();
-    expect(roles).toEqual(["admin", "member"]);
+    expect(results.find((r) => !r.ok)).toEqual({ ok: false, reason: "forbidden" });
+    const active = await db
+      .select()
+      .from(users)
+      .where(and(eq(users.role, "admin"), isNull(users.disabledAt)));
+    expect(active).toHaveLength(1);
   });
-
 });
 
 describe("updateUser", () => {

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, isNull, ne, sql } from "drizzle-orm";
+import { and, count, desc, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import type { DB } from "../db";
 import { invitations, users, type Role } from "../db/schema";
 import { audit } from "./audit";
@@ -31,12 +31,15 @@ export async function listUsers(db: DB): Promise<UserListItem[]> {
 
 export type UpdateUserResult =
   | { ok: true; user: UserListItem }
-  | { ok: false; reason: "user_not_found" | "last_admin" | "cannot_change_self" };
+  | { ok: false; reason: "user_not_found" | "cannot_change_self" | "forbidden" };
 
 /**
  * Role changes and disabling. Disabling revokes every session and live invitation of the user.
- * The last active admin can be neither demoted nor disabled, and an admin cannot do either to
- * themselves (so nobody locks the dashboard by accident).
+ *
+ * There is always an active admin, by construction: nobody can demote or disable themselves, and
+ * whoever changes another user must still be an active admin at the moment of the change (checked
+ * under a lock that serialises these changes), so that admin remains. Two admins demoting each
+ * other at once: the first wins, the second is no longer an admin and is refused.
  */
 export async function updateUser(
   db: DB,
@@ -44,18 +47,16 @@ export async function updateUser(
 ): Promise<UpdateUserResult> {
   if (input.id === input.actorUserId) return { ok: false, reason: "cannot_change_self" };
   return db.transaction(async (tx) => {
-    // Serialises admin changes so two concurrent demotions cannot both pass the last-admin check.
     await tx.execute(sql`select pg_advisory_xact_lock(727273)`);
+    // The route checked the actor's role before this lock; one demoted or disabled meanwhile (by a
+    // change that held the lock first) may no longer act.
+    const [actor] = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.id, input.actorUserId), eq(users.role, "admin"), isNull(users.disabledAt), isNotNull(users.passwordHash)));
+    if (!actor) return { ok: false, reason: "forbidden" } as const;
     const [user] = await tx.select().from(users).where(eq(users.id, input.id)).for("update");
     if (!user) return { ok: false, reason: "user_not_found" } as const;
-    const losesAdmin = user.role === "admin" && !user.disabledAt && (input.role === "member" || input.disabled === true);
-    if (losesAdmin) {
-      const [{ n }] = await tx
-        .select({ n: count() })
-        .from(users)
-        .where(and(eq(users.role, "admin"), isNull(users.disabledAt), ne(users.id, user.id), sql`${users.passwordHash} IS NOT NULL`));
-      if (n === 0) return { ok: false, reason: "last_admin" } as const;
-    }
     const patch: Partial<typeof users.$inferInsert> = { updatedAt: new Date() };
     if (input.role && input.role !== user.role) patch.role = input.role;
     if (input.disabled === true && !user.disabledAt) patch.disabledAt = new Date();
