@@ -14,6 +14,7 @@ import {
   revokeInvitation,
 } from "./invitations";
 import { createUserWithSession, uniqueEmail } from "./testing/api";
+import { raceBehindLocks } from "./testing/overlap";
 
 function secretOf(url: string): string {
   const u = new URL(url);
@@ -124,7 +125,12 @@ describe("createInvitation", () => {
 
   it("two concurrent invitations of one address in two cases both succeed, leaving one user and one live link", async () => {
     const tail = `${randomUUID().slice(0, 8)}@x.com`;
-    const [a, b] = await Promise.all([create(`Carol-${tail}`), create(`carol-${tail}`)]);
+    // Both wait behind another transaction's uncommitted insert of the address, then go on
+    // together: a SELECT-then-INSERT would let both miss the row and one die on the unique index.
+    const [a, b] = await raceBehindLocks(
+      (tx) => tx.insert(users).values({ email: `CAROL-${tail}` }),
+      () => Promise.all([create(`Carol-${tail}`), create(`carol-${tail}`)]),
+    );
     expect(a.id).not.toBe(b.id);
     const found = await userByEmail(`carol-${tail}`);
     expect(found).toHaveLength(1);
