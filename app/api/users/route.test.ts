@@ -168,8 +168,8 @@ describe("PATCH /api/users/[id]", () => {
   });
 
   it("two admins demoting each other at once: one 200, one 403, one admin left", async () => {
-    // Needs a database where these two are the only admins. Both requests pass the route's role
-    // check, then wait behind the row locks and go on together.
+    // Needs a database where these two are the only admins. On Postgres both requests pass the
+    // route's role check, then wait behind the row locks and go on together.
     await freshDatabase();
     const a = await createUserWithSession("admin");
     const b = await createUserWithSession("admin");
