@@ -1,6 +1,7 @@
-import { act, render, screen, waitFor } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ADVERSARIAL_PASSWORDS } from "@/lib/testing/adversarial-passwords";
 import { OnboardingForm } from "./onboarding-form";
 
 const router = vi.hoisted(() => ({ replace: vi.fn(), push: vi.fn(), refresh: vi.fn() }));
@@ -326,5 +327,19 @@ describe("OnboardingForm: strength meter", () => {
     expect(strength).toHaveTextContent(/^Strength: /);
     // A dictionary password is rated weak, with a hint.
     expect(strength).toHaveTextContent(/Strength: (Very weak|Weak)/);
+  });
+
+  // The same inputs and verdicts as the server's policy test (lib/password-strength.bounded.test.ts):
+  // the meter in the browser and the rule on the server judge a long hostile password alike.
+  it("rates long adversarial passwords as the server's policy does", { timeout: 60_000 }, async () => {
+    stubFetch();
+    for (const { name, password, strong } of ADVERSARIAL_PASSWORDS) {
+      // A fresh form each time, so no earlier estimate can be on screen.
+      const { unmount } = render(<OnboardingForm email="alice@example.com" token={TOKEN} />);
+      fireEvent.change(passwordInput(), { target: { value: password } });
+      const strength = await screen.findByTestId("strength", {}, { timeout: 10_000 });
+      expect(strength.textContent, name).toMatch(strong ? /^Strength: (Strong|Very strong)/ : /^Strength: (Very weak|Weak|Fair)/);
+      unmount();
+    }
   });
 });
