@@ -3,6 +3,7 @@ import path from "node:path";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { env } from "../lib/env";
 import { logger } from "../lib/logger";
+import { backfillCanonicalEmails } from "./canonical-emails";
 import * as schema from "./schema";
 
 // Both drivers are used through this one type.
@@ -57,7 +58,9 @@ async function openPostgres(url: string): Promise<Handle> {
     // drizzle's migrator takes no lock; two instances starting at once would race.
     await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_ID]);
     try {
-      await migrate(drizzle(client, { schema }), { migrationsFolder });
+      const migrating = drizzle(client, { schema });
+      await migrate(migrating, { migrationsFolder });
+      await backfillCanonicalEmails(migrating as unknown as DB);
     } finally {
       await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]);
     }
@@ -84,6 +87,7 @@ async function openPglite(dir: string): Promise<Handle> {
     const client = inMemory ? new PGlite() : new PGlite(dir);
     const db = drizzle(client, { schema });
     await migrate(db, { migrationsFolder });
+    await backfillCanonicalEmails(db as unknown as DB);
     return {
       db: db as unknown as DB,
       driver: "pglite",

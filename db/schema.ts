@@ -22,7 +22,10 @@ export const users = pgTable(
   "users",
   {
     id: uuid("id").primaryKey().defaultRandom(),
+    // As the admin typed it; shown, never compared.
     email: text("email").notNull(),
+    // lib/email.ts canonicalEmail(email): NFKC + full case folding. Every lookup compares this.
+    emailCanonical: text("email_canonical").notNull(),
     role: userRole("role").notNull().default("member"),
     // Null until the invitation is claimed.
     passwordHash: text("password_hash"),
@@ -30,7 +33,7 @@ export const users = pgTable(
     createdAt: ts("created_at").notNull().defaultNow(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("users_email_lower_unique").on(sql`lower(${t.email})`)],
+  (t) => [uniqueIndex("users_email_canonical_unique").on(t.emailCanonical)],
 );
 
 export const invitations = pgTable(

@@ -3,6 +3,7 @@
 export const ERRORS = {
   invalid_request: [400, "The request is not valid."],
   weak_password: [400, "Choose a stronger password."],
+  invalid_email: [400, "That email address can't be used."],
   invalid_credentials: [401, "That email and password don't match an active account."],
   unauthorized: [401, "Sign in to continue."],
   invalid_onboarding_token: [401, "This onboarding session is not valid or has expired. Reload the invitation link and try again."],

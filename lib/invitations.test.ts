@@ -15,6 +15,7 @@ import {
 } from "./invitations";
 import { createUserWithSession, uniqueEmail } from "./testing/api";
 import { raceBehindLocks } from "./testing/overlap";
+import { canonicalEmail } from "./email";
 
 function secretOf(url: string): string {
   const u = new URL(url);
@@ -128,7 +129,7 @@ describe("createInvitation", () => {
     // Both wait behind another transaction's uncommitted insert of the address, then go on
     // together: a SELECT-then-INSERT would let both miss the row and one die on the unique index.
     const [a, b] = await raceBehindLocks(
-      (tx) => tx.insert(users).values({ email: `CAROL-${tail}` }),
+      (tx) => tx.insert(users).values({ email: `CAROL-${tail}`, emailCanonical: canonicalEmail(`CAROL-${tail}`) }),
       () => Promise.all([create(`Carol-${tail}`), create(`carol-${tail}`)]),
     );
     expect(a.id).not.toBe(b.id);

@@ -4,20 +4,22 @@ import type { DB } from "../db";
 import { invitations, users, type Invitation, type Role } from "../db/schema";
 import { audit } from "./audit";
 import { randomSecret, sha256Hex } from "./auth/tokens";
+import { checkEmail, hasEmailShape } from "./email";
 import { env } from "./env";
 import { rows } from "./rate-limit";
 
 export const DEFAULT_INVITATION_SECONDS = 7 * 24 * 3600;
 export const MAX_INVITATION_SECONDS = 30 * 24 * 3600;
 
-// Deliberately loose (zod's z.email() refuses admin@localhost and non-ASCII addresses): one "@",
-// no spaces, something on each side. Uniqueness is on lower(email), enforced by the database.
+// The body's shape (400 invalid_request). Whether an address may name an account at all (no
+// invisible characters, one script per label) and which account it names is lib/email.ts
+// checkEmail's to say: 400 invalid_email, saying why.
 export const emailSchema = z
   .string()
   .trim()
   .min(3, "Enter an email address.")
   .max(254, "That email address is too long.")
-  .regex(/^[^\s@\u0000-\u001f\u007f]+@[^\s@\u0000-\u001f\u007f]+$/, "Enter an email address like name@example.com.");
+  .refine(hasEmailShape, "Enter an email address like name@example.com.");
 
 export const roleSchema = z.enum(["admin", "member"]);
 
@@ -38,7 +40,10 @@ export function invitationUrl(secret: string): string {
 }
 
 export type CreatedInvitation = { id: string; email: string; role: Role; url: string; expiresAt: Date };
-export type CreateInvitationResult = { ok: true; invitation: CreatedInvitation } | { ok: false; reason: "user_exists" };
+export type CreateInvitationResult =
+  | { ok: true; invitation: CreatedInvitation }
+  | { ok: false; reason: "user_exists" }
+  | { ok: false; reason: "invalid_email"; message: string };
 
 /**
  * Creates (or re-issues) the invitation for an email. A pending user is created or updated (the role
@@ -49,16 +54,19 @@ export async function createInvitation(
   db: DB,
   input: { email: string; role: Role; expiresInSeconds?: number; createdBy: string | null; ip?: string | null },
 ): Promise<CreateInvitationResult> {
-  const email = input.email.trim();
+  const checked = checkEmail(input.email);
+  if (!checked.ok) return { ok: false, reason: "invalid_email", message: checked.message };
+  const { email, canonical } = checked;
   const seconds = input.expiresInSeconds ?? DEFAULT_INVITATION_SECONDS;
   const secret = randomSecret(32);
   return db.transaction(async (tx) => {
-    // One statement, so concurrent invites of "Alice@x" and "alice@x" meet on the unique index
-    // instead of racing a SELECT. A claimed account makes the WHERE false: zero rows, user_exists.
+    // One statement, so concurrent invites of "Alice@x" and "ALICE@x" (or "ΟΔΟΣ@x" and "οδος@x")
+    // meet on the unique canonical form instead of racing a SELECT. A claimed account makes the
+    // WHERE false: zero rows, user_exists. The address shown stays the one first typed.
     const upserted = rows<{ id: string; email: string; role: Role }>(
       await tx.execute(sql`
-        INSERT INTO users (email, role) VALUES (${email}, ${input.role})
-        ON CONFLICT (lower(email)) DO UPDATE SET role = EXCLUDED.role, disabled_at = NULL, updated_at = now()
+        INSERT INTO users (email, email_canonical, role) VALUES (${email}, ${canonical}, ${input.role})
+        ON CONFLICT (email_canonical) DO UPDATE SET role = EXCLUDED.role, disabled_at = NULL, updated_at = now()
           WHERE users.password_hash IS NULL
         RETURNING id, email, role`),
     );

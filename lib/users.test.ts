@@ -10,6 +10,7 @@ import { createUserWithSession, strongPassword, uniqueEmail } from "./testing/ap
 import { dropFreshDatabases, freshDatabase } from "./testing/fresh-db";
 import { raceBehindLocks } from "./testing/overlap";
 import { ensureFirstAdmin, listUsers, updateUser } from "./users";
+import { canonicalEmail } from "./email";
 
 const SAVED = { ADMIN_EMAIL: process.env.ADMIN_EMAIL, ADMIN_PASSWORD: process.env.ADMIN_PASSWORD };
 
@@ -27,7 +28,7 @@ afterAll(dropFreshDatabases);
 
 async function activeUser(role: "admin" | "member", email = uniqueEmail(role)) {
   const db = await getDb();
-  const [u] = await db.insert(users).values({ email, role, passwordHash: await hashPassword(strongPassword()) }).returning();
+  const [u] = await db.insert(users).values({ email, emailCanonical: canonicalEmail(email), role, passwordHash: await hashPassword(strongPassword()) }).returning();
   return u;
 }
 
@@ -106,7 +107,7 @@ describe("ensureFirstAdmin", () => {
     // Another transaction inserting the same email makes both wait at their insert, after their
     // "is there an admin?" check; it then rolls back and both go on.
     const results = await raceBehindLocks(
-      (tx) => tx.insert(users).values({ email, role: "member" }),
+      (tx) => tx.insert(users).values({ email, emailCanonical: canonicalEmail(email), role: "member" }),
       () => Promise.all([ensureFirstAdmin(db), ensureFirstAdmin(db)]),
     );
     expect(results.map((r) => r.action).sort()).toEqual(["invitation_pending", "invited_admin"]);

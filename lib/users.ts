@@ -4,6 +4,7 @@ import { invitations, users, type Role } from "../db/schema";
 import { audit } from "./audit";
 import { hashPassword } from "./auth/password";
 import { revokeUserSessions } from "./auth/session";
+import { checkEmail } from "./email";
 import { env } from "./env";
 import { createInvitation } from "./invitations";
 import { logger } from "./logger";
@@ -102,6 +103,8 @@ export type BootstrapResult =
  */
 export async function ensureFirstAdmin(db: DB): Promise<BootstrapResult> {
   const { ADMIN_EMAIL: email, ADMIN_PASSWORD: password } = env();
+  const checked = checkEmail(email);
+  if (!checked.ok) return { action: "blocked", email, message: `ADMIN_EMAIL cannot be used: ${checked.message}` };
   const passwordHash = password !== undefined ? await preparedAdminHash(password, email) : undefined;
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(727274)`);
@@ -111,7 +114,7 @@ export async function ensureFirstAdmin(db: DB): Promise<BootstrapResult> {
       .where(and(eq(users.role, "admin"), isNull(users.disabledAt), sql`${users.passwordHash} IS NOT NULL`));
     if (n > 0) return { action: "none" } as const;
 
-    const [existing] = await tx.select().from(users).where(eq(sql`lower(${users.email})`, email.trim().toLowerCase()));
+    const [existing] = await tx.select().from(users).where(eq(users.emailCanonical, checked.canonical));
     if (existing?.passwordHash) {
       return {
         action: "blocked",
@@ -122,7 +125,7 @@ export async function ensureFirstAdmin(db: DB): Promise<BootstrapResult> {
     if (passwordHash) {
       const [admin] = existing
         ? await tx.update(users).set({ role: "admin", passwordHash, disabledAt: null, updatedAt: new Date() }).where(eq(users.id, existing.id)).returning()
-        : await tx.insert(users).values({ email: email.trim(), role: "admin", passwordHash }).returning();
+        : await tx.insert(users).values({ email: checked.email, emailCanonical: checked.canonical, role: "admin", passwordHash }).returning();
       await tx
         .update(invitations)
         .set({ revokedAt: sql`now()` })

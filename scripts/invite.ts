@@ -2,7 +2,8 @@
 // Prints a fresh invitation link as its last line. On PGlite it refuses while a server holds the
 // data directory (one process at a time); on Postgres it runs beside the servers.
 import { closeDb, getDb } from "../db";
-import { createInvitation, emailSchema, roleSchema } from "../lib/invitations";
+import { checkEmail } from "../lib/email";
+import { createInvitation, roleSchema } from "../lib/invitations";
 
 function usage(message?: string): never {
   if (message) console.error(message);
@@ -21,8 +22,9 @@ for (let i = 0; i < args.length; i++) {
   else if (!email) email = args[i];
   else usage(`Unexpected argument ${args[i]}`);
 }
-const parsedEmail = emailSchema.safeParse(email ?? "");
-if (!parsedEmail.success) usage(email ? `Not an email address: ${email}` : "Give the email to invite.");
+if (!email) usage("Give the email to invite.");
+const parsedEmail = checkEmail(email);
+if (!parsedEmail.ok) usage(`${parsedEmail.message} (${JSON.stringify(email)})`);
 const parsedRole = roleSchema.safeParse(role);
 if (!parsedRole.success) usage("--role must be admin or member.");
 if (!Number.isInteger(days) || days < 1 || days > 30) usage("--days must be a whole number from 1 to 30.");
@@ -30,13 +32,13 @@ if (!Number.isInteger(days) || days < 1 || days > 30) usage("--days must be a wh
 try {
   const db = await getDb();
   const result = await createInvitation(db, {
-    email: parsedEmail.data,
+    email: parsedEmail.email,
     role: parsedRole.data,
     expiresInSeconds: days * 86400,
     createdBy: null,
   });
   if (!result.ok) {
-    console.error(`${parsedEmail.data} already has an account; nothing to invite.`);
+    console.error(`${parsedEmail.email} already has an account; nothing to invite.`);
     process.exitCode = 1;
   } else {
     console.log(`Invitation for ${result.invitation.email} (${result.invitation.role}), valid until ${result.invitation.expiresAt.toISOString()}:`);

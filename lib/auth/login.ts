@@ -1,11 +1,10 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { DB } from "../../db";
 import { users } from "../../db/schema";
 import { audit } from "../audit";
+import { lookupEmail } from "../email";
 import { dummyHash, verifyPassword } from "./password";
 import { createSession, revokeSessionToken, type SessionUser } from "./session";
-
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 export type LoginResult =
   | { ok: true; user: SessionUser; session: { token: string; expiresAt: Date } }
@@ -19,12 +18,11 @@ export async function login(
   db: DB,
   input: { email: string; password: string; currentSessionToken?: string | null; ip?: string | null },
 ): Promise<LoginResult> {
-  const email = input.email.trim().toLowerCase();
-  // No stored address has control characters (and Postgres text cannot hold NUL): such an email is
-  // simply unknown, and still costs the same bcrypt comparison below.
-  const [user] = CONTROL_CHARS.test(email)
-    ? []
-    : await db.select().from(users).where(eq(sql`lower(${users.email})`, email)).limit(1);
+  // The same canonical form the invitation stored (lib/email.ts): "ΟΔΟΣ@x" signs in as invited. An
+  // address no account can have (control characters, no "@") is simply unknown, and still costs the
+  // same bcrypt comparison below.
+  const canonical = lookupEmail(input.email);
+  const [user] = canonical ? await db.select().from(users).where(eq(users.emailCanonical, canonical)).limit(1) : [];
   const usable = user && user.passwordHash && !user.disabledAt ? user : null;
   const matches = await verifyPassword(input.password, usable?.passwordHash ?? (await dummyHash()));
   if (!usable || !matches) {

@@ -6,6 +6,7 @@ import { invitations, sessions, users, type Role } from "../../db/schema";
 import { hashPassword } from "../auth/password";
 import { createSession, sessionCookieName } from "../auth/session";
 import { createInvitation } from "../invitations";
+import { canonicalEmail } from "../email";
 
 export const ORIGIN = "http://localhost:3000";
 
@@ -51,7 +52,7 @@ export function cookieFrom(res: Response): string | null {
 export async function createUserWithSession(role: Role = "admin", email = uniqueEmail(role)) {
   const db = await getDb();
   const password = strongPassword();
-  const [user] = await db.insert(users).values({ email, role, passwordHash: await hashPassword(password) }).returning();
+  const [user] = await db.insert(users).values({ email, emailCanonical: canonicalEmail(email), role, passwordHash: await hashPassword(password) }).returning();
   const session = await createSession(db, user.id);
   return { user, password, cookie: `${sessionCookieName()}=${session.token}`, token: session.token };
 }

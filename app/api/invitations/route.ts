@@ -34,7 +34,7 @@ export const POST = route(async (request) => {
     createdBy: auth.session.user.id,
     ip: clientIp(request),
   });
-  if (!result.ok) return apiError(result.reason);
+  if (!result.ok) return apiError(result.reason, "message" in result ? result.message : undefined);
   const { id, email, role, url, expiresAt } = result.invitation;
   return json({ invitation: { id, email, role, url, expires_at: expiresAt.toISOString() } }, 201);
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { getDb } from "@/db";
 import { login } from "@/lib/auth/login";
+import { lookupEmail } from "@/lib/email";
 import { sessionCookie, sessionTokenFromCookieHeader } from "@/lib/auth/session";
 import { apiError, checkOrigin, clientIp, json, rateLimited, readJson, route } from "@/lib/http";
 import { hitAll, LIMITS } from "@/lib/rate-limit";
@@ -21,7 +22,7 @@ export const POST = route(async (request) => {
   const ip = clientIp(request);
   const limit = await hitAll(db, [
     [LIMITS.loginPerIp, ip],
-    [LIMITS.loginPerIpEmail, `${ip}|${email.toLowerCase()}`],
+    [LIMITS.loginPerIpEmail, `${ip}|${lookupEmail(email) ?? email}`],
   ]);
   if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
 

@@ -16,7 +16,7 @@ export const POST = route(async (request, ctx: { params: Promise<{ id: string }>
   const limit = await hit(db, LIMITS.invitePerAdmin, auth.session.user.id);
   if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
   const result = await reissueInvitation(db, id.data, auth.session.user.id, clientIp(request));
-  if (!result.ok) return apiError(result.reason);
+  if (!result.ok) return apiError(result.reason, "message" in result ? result.message : undefined);
   const { id: newId, email, role, url, expiresAt } = result.invitation;
   return json({ invitation: { id: newId, email, role, url, expires_at: expiresAt.toISOString() } }, 201);
 });
