@@ -32,14 +32,9 @@ export function proxy(request: NextRequest) {
   return response;
 }
 
+// Prefetches are not skipped (as Next's CSP example does): a request carrying `Purpose: prefetch` or
+// `next-router-prefetch: 1` still gets the full HTML, link secret included, so it needs the same
+// CSP, Referrer-Policy and Cache-Control as any other page response.
 export const config = {
-  matcher: [
-    {
-      source: "/((?!api|_next/static|_next/image|favicon.ico).*)",
-      missing: [
-        { type: "header", key: "next-router-prefetch" },
-        { type: "header", key: "purpose", value: "prefetch" },
-      ],
-    },
-  ],
+  matcher: ["/((?!api|_next/static|_next/image|favicon.ico).*)"],
 };

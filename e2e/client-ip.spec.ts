@@ -26,6 +26,13 @@ test("a spoofed X-Forwarded-For does not escape the per-IP limit", async () => {
   } finally {
     await server.stop();
   }
+  // X-Forwarded-For from a loopback peer with TRUST_PROXY=0 looks like an unconfigured proxy: one
+  // warning for 70 requests, naming the peer and the setting, never the header's (client-written) value.
+  const warnings = server.output().split("\n").filter((line) => line.includes("Requests arrive through a proxy"));
+  expect(warnings).toHaveLength(1);
+  expect(JSON.parse(warnings[0])).toMatchObject({ level: 40, setting: "TRUST_PROXY" });
+  expect(warnings[0]).toContain("X-Forwarded-For from 127.0.0.1) but TRUST_PROXY=0");
+  expect(server.output()).not.toContain("10.1.7.13");
 });
 
 test("with TRUST_PROXY=1 the proxy's X-Forwarded-For entry is the client", async () => {
@@ -37,4 +44,5 @@ test("with TRUST_PROXY=1 the proxy's X-Forwarded-For entry is the client", async
   } finally {
     await server.stop();
   }
+  expect(server.output()).not.toContain("Requests arrive through a proxy");
 });

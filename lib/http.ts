@@ -106,12 +106,14 @@ const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 /**
  * On a developer's machine the same server answers as localhost and 127.0.0.1; a page on one of
  * those names posting to itself is same-origin. Only loopback names qualify, so a DNS-rebound
- * hostname never passes by matching its own Host header.
+ * hostname never passes by matching its own Host header. Scheme, host and port must all match: the
+ * scheme is the app's own (APP_URL), since the Host header does not say which one the request used.
  */
 function isLoopbackSelf(origin: string, host: string | null): boolean {
   try {
     const url = new URL(origin);
-    return host !== null && url.host === host && LOOPBACK.has(url.hostname);
+    const scheme = new URL(appOrigin()).protocol;
+    return host !== null && url.protocol === scheme && url.host === host && LOOPBACK.has(url.hostname);
   } catch {
     return false; // a malformed Origin is not ours
   }

@@ -2,6 +2,8 @@
 //  - sets the client IP from the socket (Next passes a client-supplied X-Forwarded-For through, which
 //    would let anyone pick the IP the rate limits see), trusting forwarded hops only if TRUST_PROXY says so;
 //  - logs one structured line per request (method, path without query string, status, duration, id);
+//  - answers a malformed path itself with a 400 JSON error (Next would answer 500 text/plain);
+//  - warns when requests seem to come through a proxy that TRUST_PROXY does not know about;
 //  - refuses to start with an unsafe configuration.
 // Plain .mjs because Node 20 cannot run TypeScript; the app itself is built by `next build`.
 import { randomUUID } from "node:crypto";
@@ -10,6 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import next from "next";
 import pino from "pino";
+import { createProxyWarning, malformedTarget, sendMalformed } from "./request-guards.mjs";
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dev = process.argv.includes("--dev");
@@ -61,6 +64,7 @@ export function clientAddress(req) {
 }
 
 const hsts = (process.env.APP_URL ?? "").startsWith("https://");
+const warnAboutProxy = createProxyWarning({ trustProxy, warn: (message) => log.warn({ setting: "TRUST_PROXY" }, message) });
 
 const app = next({ dev, dir, hostname, port });
 const handle = app.getRequestHandler();
@@ -69,6 +73,7 @@ await app.prepare();
 const server = createServer((req, res) => {
   const started = process.hrtime.bigint();
   const id = randomUUID();
+  warnAboutProxy(req.socket.remoteAddress, req.headers["x-forwarded-for"] !== undefined);
   const ip = clientAddress(req);
   req.headers["x-forwarded-for"] = ip;
   delete req.headers["x-real-ip"];
@@ -84,6 +89,8 @@ const server = createServer((req, res) => {
       "request",
     );
   });
+  const malformed = malformedTarget(req.url);
+  if (malformed) return sendMalformed(res, malformed);
   handle(req, res).catch((err) => {
     log.error({ request_id: id, err: { name: err?.name } }, "unhandled error");
     if (!res.headersSent) {

@@ -8,6 +8,7 @@ import {
   sessionCookie,
   sessionCookieName,
   sessionTokenFromCookieHeader,
+  singleCookieValue,
   validateSessionToken,
 } from "./session";
 
@@ -43,6 +44,38 @@ describe("session cookie", () => {
     expect(sessionTokenFromCookieHeader("a=1; session=abc; b=2")).toBe("abc");
     expect(sessionTokenFromCookieHeader("xsession=abc")).toBeNull();
     expect(sessionTokenFromCookieHeader(null)).toBeNull();
+  });
+
+  it("refuses a duplicated session cookie, whichever comes first", () => {
+    process.env.APP_URL = "http://localhost:3000";
+    expect(sessionTokenFromCookieHeader("session=planted; session=mine")).toBeNull();
+    expect(sessionTokenFromCookieHeader("session=mine; a=1; session=planted")).toBeNull();
+    expect(sessionTokenFromCookieHeader("session=mine;session=mine")).toBeNull();
+    expect(sessionTokenFromCookieHeader("session=; session=mine")).toBeNull();
+    process.env.APP_URL = "https://dash.example.com";
+    expect(sessionTokenFromCookieHeader("__Host-session=a; __Host-session=b")).toBeNull();
+    expect(sessionTokenFromCookieHeader("session=a; __Host-session=b")).toBe("b");
+  });
+});
+
+describe("singleCookieValue", () => {
+  it("returns the value of a cookie that appears exactly once", () => {
+    expect(singleCookieValue("a=1; device=xyz; b=2", "device")).toBe("xyz");
+    expect(singleCookieValue(" device = xyz ", "device")).toBe("xyz");
+    expect(singleCookieValue("device=a=b", "device")).toBe("a=b");
+  });
+
+  it("returns null when it is absent, empty or duplicated", () => {
+    expect(singleCookieValue(undefined, "device")).toBeNull();
+    expect(singleCookieValue("", "device")).toBeNull();
+    expect(singleCookieValue("xdevice=1; devicex=2; device", "device")).toBeNull();
+    expect(singleCookieValue("device=", "device")).toBeNull();
+    expect(singleCookieValue("device=1; device=2", "device")).toBeNull();
+    expect(singleCookieValue("device=1; other=x; device=1", "device")).toBeNull();
+  });
+
+  it("compares names exactly (cookie names are case-sensitive)", () => {
+    expect(singleCookieValue("Device=1; device=2", "device")).toBe("2");
   });
 });
 

@@ -89,16 +89,28 @@ function serializeCookie(name: string, value: string, maxAge: number, expires: D
   return parts.join("; ");
 }
 
-/** The session token from a Cookie header, if any. */
-export function sessionTokenFromCookieHeader(header: string | null | undefined): string | null {
+/**
+ * The value of the cookie `name` in a Cookie header; null when it is absent, empty, or appears more
+ * than once. A browser sends every cookie that matches the request, so two with one name means one
+ * was set by someone else (a sibling subdomain can plant a `Domain=` cookie on plain http, and the
+ * browser may send it first); neither can be trusted to be ours.
+ */
+export function singleCookieValue(header: string | null | undefined, name: string): string | null {
   if (!header) return null;
-  const name = sessionCookieName();
+  let value: string | null = null;
+  let seen = 0;
   for (const part of header.split(";")) {
     const eqAt = part.indexOf("=");
-    if (eqAt === -1) continue;
-    if (part.slice(0, eqAt).trim() === name) return part.slice(eqAt + 1).trim() || null;
+    if (eqAt === -1 || part.slice(0, eqAt).trim() !== name) continue;
+    if (++seen > 1) return null;
+    value = part.slice(eqAt + 1).trim() || null;
   }
-  return null;
+  return value;
+}
+
+/** The session token from a Cookie header; none when the session cookie is missing or duplicated. */
+export function sessionTokenFromCookieHeader(header: string | null | undefined): string | null {
+  return singleCookieValue(header, sessionCookieName());
 }
 
 // ---- a user's own sessions ----

@@ -33,6 +33,16 @@ describe("GET /api/me", () => {
     await expect401(`xsession=${token}`);
   });
 
+  it("401 for two session cookies, even when the first is valid (a sibling subdomain can plant one)", async () => {
+    const mine = await createUserWithSession("member");
+    const other = await createUserWithSession("member");
+    await expect401(`${mine.cookie}; session=${randomSecret()}`);
+    await expect401(`session=${randomSecret()}; ${mine.cookie}`);
+    await expect401(`${mine.cookie}; ${other.cookie}`);
+    await expect401(`${mine.cookie}; ${mine.cookie}`);
+    expect((await GET(request("/api/me", { cookie: mine.cookie }))).status).toBe(200);
+  });
+
   it("401 for a revoked session", async () => {
     const { user, cookie } = await createUserWithSession("member");
     const db = await getDb();

@@ -1,0 +1,96 @@
+// Checks scripts/server.mjs makes before a request reaches Next. Plain .mjs (Node 20 runs no
+// TypeScript) with no side effects, so vitest can import it (scripts/request-guards.test.ts).
+import { BlockList, isIPv6 } from "node:net";
+
+// Security headers of an API error: next.config.ts adds these to Next's own responses, but an answer
+// written here never passes through Next.
+const ERROR_HEADERS = {
+  "Content-Type": "application/json",
+  "Cache-Control": "no-store",
+  "X-Content-Type-Options": "nosniff",
+  "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+  "X-Frame-Options": "DENY",
+  "Referrer-Policy": "strict-origin-when-cross-origin",
+  "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+};
+
+export const MALFORMED_PATH_MESSAGE = "The request path is malformed (not an absolute path, or an invalid percent-encoding).";
+
+/**
+ * Why a request target cannot be routed, or null when it can. Next decodes path parameters with
+ * decodeURIComponent and answers a URIError (`/api/users/%ZZ`, `%C3%28`) with a bare 500 text/plain;
+ * anything other than an origin-form path (`*`, `http://other.host/…`) Next turns into a 500 or a
+ * redirect to that host. The query string is left alone: the app reads it with URLSearchParams,
+ * which tolerates bad escapes, so a bad query gets the route's own 4xx or a normal page.
+ */
+/** @param {string | undefined} url @returns {string | null} */
+export function malformedTarget(url) {
+  if (typeof url !== "string" || !url.startsWith("/")) return MALFORMED_PATH_MESSAGE;
+  const queryAt = url.indexOf("?");
+  const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
+  try {
+    decodeURIComponent(pathname);
+    return null;
+  } catch {
+    return MALFORMED_PATH_MESSAGE;
+  }
+}
+
+/** Writes the 400 `invalid_request` JSON error (same shape and code as lib/errors.ts). */
+export function sendMalformed(res, message) {
+  res.statusCode = 400;
+  for (const [k, v] of Object.entries(ERROR_HEADERS)) res.setHeader(k, v);
+  res.end(JSON.stringify({ error: { code: "invalid_request", message } }));
+}
+
+// Loopback, private and link-local ranges: a peer there is usually a proxy on the same host or network.
+const PRIVATE = new BlockList();
+for (const [net, bits] of [
+  ["127.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["172.16.0.0", 12],
+  ["192.168.0.0", 16],
+]) {
+  PRIVATE.addSubnet(net, bits, "ipv4");
+}
+PRIVATE.addAddress("::1", "ipv6");
+PRIVATE.addSubnet("fc00::", 7, "ipv6");
+PRIVATE.addSubnet("fe80::", 10, "ipv6");
+
+/** True for loopback and private addresses, IPv4-mapped IPv6 forms included (BlockList maps them). */
+/** @param {string | undefined} address */
+export function isPrivatePeer(address) {
+  if (typeof address !== "string" || address === "") return false;
+  const bare = address.replace(/%.*$/, ""); // an IPv6 zone id (fe80::1%eth0)
+  try {
+    return PRIVATE.check(bare, isIPv6(bare) ? "ipv6" : "ipv4");
+  } catch {
+    return false; // not an IP address
+  }
+}
+
+export const PROXY_WARNING_INTERVAL_MS = 3600_000;
+
+/**
+ * A check that warns (at most once per interval) when requests seem to come through a proxy while
+ * TRUST_PROXY=0: then every client has the proxy's address and they share its rate limits. Only the
+ * peer's socket address is named, never the X-Forwarded-For value (the client writes that).
+ * `now` and `warn` are injected so tests can drive the clock and see what is logged.
+ *
+ * @param {{ trustProxy: number, warn: (message: string) => void, now?: () => number, intervalMs?: number }} options
+ * @returns {(peer: string | undefined, hasForwardedFor: boolean) => void}
+ */
+export function createProxyWarning({ trustProxy, warn, now = Date.now, intervalMs = PROXY_WARNING_INTERVAL_MS }) {
+  /** @type {number | null} */
+  let last = null;
+  return function check(peer, hasForwardedFor) {
+    if (trustProxy > 0 || !hasForwardedFor || !isPrivatePeer(peer)) return;
+    const t = now();
+    if (last !== null && t - last < intervalMs) return;
+    last = t;
+    warn(
+      `Requests arrive through a proxy (X-Forwarded-For from ${peer.replace(/^::ffff:/i, "")}) but TRUST_PROXY=0: every client shares the ` +
+        "proxy's address for rate limits. Set TRUST_PROXY to the number of proxy hops.",
+    );
+  };
+}

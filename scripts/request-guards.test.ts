@@ -1,0 +1,131 @@
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ERRORS } from "@/lib/errors";
+import {
+  createProxyWarning,
+  isPrivatePeer,
+  MALFORMED_PATH_MESSAGE,
+  malformedTarget,
+  PROXY_WARNING_INTERVAL_MS,
+  sendMalformed,
+} from "./request-guards.mjs";
+
+describe("malformedTarget", () => {
+  it("refuses a path Next cannot decode (bad or truncated escapes, invalid UTF-8)", () => {
+    for (const url of ["/api/users/%ZZ", "/api/users/%", "/api/users/%C3%28", "/api/users/%E0%A4%A", "/api/invitations/%ZZ/revoke", "/%ZZ?token=x"]) {
+      expect(malformedTarget(url), url).toMatch(/path is malformed/);
+    }
+  });
+
+  it("refuses a target that is not an absolute path (asterisk and absolute forms)", () => {
+    for (const url of ["*", "http://evil.example/dashboard", "", undefined]) {
+      expect(malformedTarget(url), String(url)).toMatch(/path is malformed/);
+    }
+  });
+
+  it("passes well-formed paths and leaves the query string to the app", () => {
+    for (const url of ["/", "/api/users/0b5e8c1a-1d2f-4c55-9a3e-4f1b2c3d4e5f", "/api/users/%2F", "/caf%C3%A9", "/onboarding?token=%ZZ", "/api/onboarding/get_token?token=%", "//x"]) {
+      expect(malformedTarget(url), url).toBeNull();
+    }
+  });
+});
+
+// The guard wired as scripts/server.mjs wires it, in front of a handler standing in for Next.
+describe("malformedTarget + sendMalformed in a Node server", () => {
+  let server: Server;
+  let port: number;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const malformed = malformedTarget(req.url);
+      if (malformed) return sendMalformed(res, malformed);
+      res.end("next");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  // node:http sends the path as given; fetch would normalize %ZZ to %25ZZ.
+  function send(path: string, method = "GET") {
+    return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host: "127.0.0.1", port, path, method }, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  }
+
+  it("answers 400 invalid_request JSON with the API security headers", async () => {
+    const res = await send("/api/users/%ZZ", "PATCH");
+    expect(res.status).toBe(400);
+    expect(ERRORS.invalid_request[0]).toBe(400); // the code exists and means 400 in lib/errors.ts
+    expect(JSON.parse(res.body)).toEqual({ error: { code: "invalid_request", message: MALFORMED_PATH_MESSAGE } });
+    expect(MALFORMED_PATH_MESSAGE).toMatch(/path is malformed/);
+    expect(res.headers["content-type"]).toBe("application/json");
+    expect(res.headers["cache-control"]).toBe("no-store");
+    expect(res.headers["x-content-type-options"]).toBe("nosniff");
+    expect(res.headers["content-security-policy"]).toBe("default-src 'none'; frame-ancestors 'none'");
+  });
+
+  it("hands well-formed requests on, a bad query string included", async () => {
+    expect((await send("/api/users/abc")).body).toBe("next");
+    expect((await send("/onboarding?token=%ZZ")).body).toBe("next");
+    expect((await send("*", "OPTIONS")).status).toBe(400);
+  });
+});
+
+describe("isPrivatePeer", () => {
+  it("is true for loopback, private and link-local addresses, IPv4-mapped forms included", () => {
+    for (const ip of ["127.0.0.1", "127.8.9.10", "::1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "fc00::1", "fd12:3456::1", "fe80::1", "fe80::1%eth0", "::ffff:127.0.0.1", "::ffff:10.0.0.5", "::FFFF:192.168.0.9", "::ffff:7f00:1"]) {
+      expect(isPrivatePeer(ip), ip).toBe(true);
+    }
+  });
+
+  it("is false for public addresses and non-addresses", () => {
+    for (const ip of ["8.8.8.8", "172.32.0.1", "172.15.255.255", "192.169.0.1", "11.0.0.1", "2001:db8::1", "fec0::1", "::ffff:8.8.8.8", "", "localhost", undefined]) {
+      expect(isPrivatePeer(ip), String(ip)).toBe(false);
+    }
+  });
+});
+
+describe("createProxyWarning", () => {
+  function setup(trustProxy = 0) {
+    let t = 1_000_000;
+    const warnings: string[] = [];
+    const check = createProxyWarning({ trustProxy, now: () => t, warn: (m: string) => warnings.push(m) });
+    return { check, warnings, advance: (ms: number) => (t += ms) };
+  }
+
+  it("warns once, names TRUST_PROXY and the peer, not again within the hour, again after it", () => {
+    const { check, warnings, advance } = setup();
+    check("::ffff:127.0.0.1", true);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toBe(
+      "Requests arrive through a proxy (X-Forwarded-For from 127.0.0.1) but TRUST_PROXY=0: every client shares the proxy's address for rate limits. Set TRUST_PROXY to the number of proxy hops.",
+    );
+    check("10.0.0.2", true);
+    advance(PROXY_WARNING_INTERVAL_MS - 1);
+    check("127.0.0.1", true);
+    expect(warnings).toHaveLength(1);
+    advance(1);
+    check("192.168.0.7", true);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toContain("from 192.168.0.7");
+  });
+
+  it("never warns for a public peer, without the header, or when TRUST_PROXY > 0", () => {
+    const direct = setup();
+    direct.check("203.0.113.9", true);
+    direct.check("2001:db8::1", true);
+    direct.check("127.0.0.1", false);
+    direct.check(undefined as unknown as string, true);
+    expect(direct.warnings).toEqual([]);
+    const trusted = setup(1);
+    trusted.check("127.0.0.1", true);
+    expect(trusted.warnings).toEqual([]);
+  });
+});
