@@ -12,8 +12,9 @@ export type Limit = { name: string; max: number; windowSeconds: number };
 
 // Defaults (documented in the README); each can be changed with RATE_LIMIT_<NAME>=<max>/<seconds>,
 // e.g. RATE_LIMIT_LOGIN_IP=200/900 (see rateLimitOverride in lib/env.ts). Per-link limits bound a storm on one invitation; per-IP
-// limits bound one client; login is limited per (IP, email) and per IP only, never per account, so
-// a stranger cannot lock a user out.
+// limits bound one client; login is limited per (IP, email), and per IP unless the browser carries
+// a device cookie for that account (then per device and email); never per account, so a stranger
+// cannot lock a user out.
 export const LIMITS = {
   getTokenPerIp: { name: "get_token:ip", max: 60, windowSeconds: 600 },
   getTokenPerLink: { name: "get_token:link", max: 20, windowSeconds: 600 },
@@ -21,6 +22,8 @@ export const LIMITS = {
   claimPerLink: { name: "claim:link", max: 10, windowSeconds: 600 },
   loginPerIpEmail: { name: "login:ip_email", max: 10, windowSeconds: 900 },
   loginPerIp: { name: "login:ip", max: 100, windowSeconds: 900 },
+  // Instead of login:ip for a browser whose device cookie is valid for the account (lib/auth/device.ts).
+  loginPerDeviceEmail: { name: "login:device_email", max: 10, windowSeconds: 900 },
   invitePerAdmin: { name: "invite:admin", max: 60, windowSeconds: 3600 },
 } satisfies Record<string, Limit>;
 

@@ -83,7 +83,7 @@ export function clearedSessionCookie(): string {
   return serializeCookie(sessionCookieName(), "", 0, new Date(0));
 }
 
-function serializeCookie(name: string, value: string, maxAge: number, expires: Date): string {
+export function serializeCookie(name: string, value: string, maxAge: number, expires: Date): string {
   const parts = [`${name}=${value}`, "Path=/", "HttpOnly", "SameSite=Lax", `Max-Age=${maxAge}`, `Expires=${expires.toUTCString()}`];
   if (isHttpsApp()) parts.push("Secure");
   return parts.join("; ");

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
-import { beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { getDb } from "@/db";
 import { sessions, users } from "@/db/schema";
 import { LIMITS } from "@/lib/rate-limit";
@@ -200,5 +200,89 @@ describe("POST /api/auth/login", () => {
     // And the same IP may still try another email.
     const other = await createUserWithSession("member");
     expect((await login(loginRequest({ email: other.user.email, password: other.password }, { ip }))).status).toBe(200);
+  });
+});
+
+describe("device cookies: a stranger behind the same IP cannot lock a known browser out", () => {
+  const saved = process.env.RATE_LIMIT_LOGIN_IP;
+  beforeEach(() => {
+    process.env.RATE_LIMIT_LOGIN_IP = "5/900";
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.RATE_LIMIT_LOGIN_IP;
+    else process.env.RATE_LIMIT_LOGIN_IP = saved;
+  });
+
+  function deviceCookieOf(res: Response): string | null {
+    const set = res.headers.getSetCookie().find((c) => c.startsWith("device="));
+    return set ? set.split(";")[0] : null;
+  }
+
+  /** Failed sign-ins with random addresses from one IP until its per-IP limit is spent. */
+  async function exhaustIp(ip: string) {
+    for (let i = 0; i < 6; i++) await login(loginRequest({ email: uniqueEmail("stranger"), password: "wrong-password-123" }, { ip }));
+  }
+
+  it("a successful sign-in sets a long-lived, HttpOnly, SameSite=Lax device cookie that carries no email", async () => {
+    const { user, password } = await createUserWithSession("member");
+    const res = await login(loginRequest({ email: user.email, password }));
+    expect(res.status).toBe(200);
+    const set = res.headers.getSetCookie().find((c) => c.startsWith("device="))!;
+    expect(set).toMatch(/^device=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=31536000; /);
+    expect(set.toLowerCase()).not.toContain(user.email.split("@")[0].toLowerCase());
+  });
+
+  it("after the IP's limit is spent, the known browser still signs in; a new browser, a forged cookie and another account's cookie get 429", async () => {
+    const ip = freshIp();
+    const alice = await createUserWithSession("member");
+    const bob = await createUserWithSession("member");
+    const aliceDevice = deviceCookieOf(await login(loginRequest({ email: alice.user.email, password: alice.password }, { ip })))!;
+    const bobDevice = deviceCookieOf(await login(loginRequest({ email: bob.user.email, password: bob.password }, { ip })))!;
+    expect(aliceDevice).toBeTruthy();
+    await exhaustIp(ip);
+
+    const newBrowser = await login(loginRequest({ email: alice.user.email, password: alice.password }, { ip }));
+    expect(newBrowser.status).toBe(429);
+    const known = await login(loginRequest({ email: alice.user.email, password: alice.password }, { ip, cookie: aliceDevice }));
+    expect(known.status).toBe(200);
+    expect(deviceCookieOf(known)).toBeNull(); // a valid cookie is kept, not replaced
+    // Case and Unicode form of the address do not matter: the cookie is bound to the canonical form.
+    const upper = await login(loginRequest({ email: alice.user.email.toUpperCase(), password: alice.password }, { ip, cookie: aliceDevice }));
+    expect(upper.status).toBe(200);
+
+    const [id, mac] = aliceDevice.slice("device=".length).split(".");
+    const forged = `device=${id}.${mac.slice(0, -1)}${mac.endsWith("A") ? "B" : "A"}`;
+    expect((await login(loginRequest({ email: alice.user.email, password: alice.password }, { ip, cookie: forged }))).status).toBe(429);
+    expect((await login(loginRequest({ email: alice.user.email, password: alice.password }, { ip, cookie: bobDevice }))).status).toBe(429);
+    // Two device cookies (one planted) count as none.
+    expect((await login(loginRequest({ email: alice.user.email, password: alice.password }, { ip, cookie: `${aliceDevice}; ${bobDevice}` }))).status).toBe(429);
+  });
+
+  it("the known browser has a limit of its own per account (per device and email)", async () => {
+    const ip = freshIp();
+    const alice = await createUserWithSession("member");
+    const device = deviceCookieOf(await login(loginRequest({ email: alice.user.email, password: alice.password }, { ip })))!;
+    let last = 0;
+    // login:device_email allows 10 per 15 min; the per-(IP, email) limit (also 10) counts too.
+    for (let i = 0; i < 11; i++) {
+      last = (await login(loginRequest({ email: alice.user.email, password: "wrong-password-123" }, { ip: freshIp(), cookie: device }))).status;
+    }
+    expect(last).toBe(429);
+  });
+
+  it("claiming an invitation signs in too, and sets the device cookie", async () => {
+    const { POST: claim } = await import("../../onboarding/claim_token/route");
+    const { issueOnboardingToken } = await import("@/lib/onboarding");
+    const inv = await inviteUser();
+    const issued = await issueOnboardingToken(await getDb(), inv.secret);
+    if (!issued.ok) throw new Error(issued.reason);
+    const res = await claim(
+      request("/api/onboarding/claim_token", {
+        body: { token: inv.secret, password: strongPassword() },
+        headers: { authorization: `Bearer ${issued.onboardingToken}` },
+      }),
+    );
+    expect(res.status).toBe(200);
+    expect(deviceCookieOf(res)).toMatch(/^device=/);
   });
 });

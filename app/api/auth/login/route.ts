@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { getDb } from "@/db";
+import { deviceCookie, knownDevice } from "@/lib/auth/device";
 import { login } from "@/lib/auth/login";
 import { lookupEmail } from "@/lib/email";
 import { sessionCookie, sessionTokenFromCookieHeader } from "@/lib/auth/session";
@@ -20,18 +21,20 @@ export const POST = route(async (request) => {
 
   const db = await getDb();
   const ip = clientIp(request);
+  const cookies = request.headers.get("cookie");
+  const account = lookupEmail(email) ?? email;
+  // A browser that signed in to this account before is limited on its own, not with everyone
+  // behind its IP (lib/auth/device.ts).
+  const device = knownDevice(cookies, account);
   const limit = await hitAll(db, [
-    [LIMITS.loginPerIp, ip],
-    [LIMITS.loginPerIpEmail, `${ip}|${lookupEmail(email) ?? email}`],
+    device ? [LIMITS.loginPerDeviceEmail, `${device}|${account}`] : [LIMITS.loginPerIp, ip],
+    [LIMITS.loginPerIpEmail, `${ip}|${account}`],
   ]);
   if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
 
-  const result = await login(db, {
-    email,
-    password,
-    currentSessionToken: sessionTokenFromCookieHeader(request.headers.get("cookie")),
-    ip,
-  });
+  const result = await login(db, { email, password, currentSessionToken: sessionTokenFromCookieHeader(cookies), ip });
   if (!result.ok) return apiError(result.reason);
-  return json({ user: result.user }, 200, { "Set-Cookie": sessionCookie(result.session.token, result.session.expiresAt) });
+  const setCookies: [string, string][] = [["Set-Cookie", sessionCookie(result.session.token, result.session.expiresAt)]];
+  if (!device) setCookies.push(["Set-Cookie", deviceCookie(account)]);
+  return json({ user: result.user }, 200, setCookies);
 });

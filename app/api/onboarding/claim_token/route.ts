@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { getDb } from "@/db";
+import { deviceCookie } from "@/lib/auth/device";
 import { sessionCookie, sessionTokenFromCookieHeader } from "@/lib/auth/session";
 import { sha256Hex } from "@/lib/auth/tokens";
 import { apiError, checkOrigin, clientIp, json, rateLimited, readJson, route } from "@/lib/http";
+import { lookupEmail } from "@/lib/email";
 import { claimInvitation } from "@/lib/onboarding";
 import { hitAll, LIMITS } from "@/lib/rate-limit";
 
@@ -35,7 +37,11 @@ export const POST = route(async (request) => {
     ip,
   });
   if (!result.ok) return apiError(result.reason, result.reason === "weak_password" ? result.message : undefined);
-  return json({ user: result.user }, 200, { "Set-Cookie": sessionCookie(result.session.token, result.session.expiresAt) });
+  // Signed in: this browser is now known for the account (lib/auth/device.ts).
+  const account = lookupEmail(result.user.email);
+  const setCookies: [string, string][] = [["Set-Cookie", sessionCookie(result.session.token, result.session.expiresAt)]];
+  if (account) setCookies.push(["Set-Cookie", deviceCookie(account)]);
+  return json({ user: result.user }, 200, setCookies);
 });
 
 function bearerToken(request: Request): string | null {
