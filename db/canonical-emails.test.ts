@@ -36,9 +36,10 @@ async function emptyDatabase(): Promise<{ db: DB; migrate(folder: string): Promi
     return { db: db as unknown as DB, migrate: (folder) => migrate(db, { migrationsFolder: folder }), close: () => pool.end() };
   }
   const { PGlite } = await import("@electric-sql/pglite");
+  const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
-  const client = new PGlite();
+  const client = new PGlite({ extensions: { pg_trgm } });
   const db = drizzle(client);
   return { db: db as unknown as DB, migrate: (folder) => migrate(db, { migrationsFolder: folder }), close: () => client.close() };
 }

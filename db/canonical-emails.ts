@@ -15,12 +15,27 @@ export class EmailCollisionError extends Error {
  * straße@…) are never merged silently: the start fails, naming them, and nothing is written.
  */
 export async function backfillCanonicalEmails(db: DB): Promise<number> {
+  const filled = (await isNullable(db, "users")) ? await backfillUsers(db) : 0;
+  // Migration 0002 copies the address onto each invitation (search without a join).
+  if (await isNullable(db, "invitations")) {
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`UPDATE invitations i SET email_canonical = u.email_canonical FROM users u
+        WHERE u.id = i.user_id AND i.email_canonical IS NULL`);
+      await tx.execute(sql`ALTER TABLE invitations ALTER COLUMN email_canonical SET NOT NULL`);
+    });
+  }
+  return filled;
+}
+
+async function isNullable(db: DB, table: "users" | "invitations"): Promise<boolean> {
   const [column] = rows<{ is_nullable: string }>(
     await db.execute(sql`SELECT is_nullable FROM information_schema.columns
-      WHERE table_schema = current_schema() AND table_name = 'users' AND column_name = 'email_canonical'`),
+      WHERE table_schema = current_schema() AND table_name = ${table} AND column_name = 'email_canonical'`),
   );
-  if (!column || column.is_nullable === "NO") return 0;
+  return column?.is_nullable === "YES";
+}
 
+async function backfillUsers(db: DB): Promise<number> {
   return db.transaction(async (tx) => {
     const all = rows<{ id: string; email: string; email_canonical: string | null }>(
       await tx.execute(sql`SELECT id, email, email_canonical FROM users ORDER BY created_at, id FOR UPDATE`),

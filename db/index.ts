@@ -75,6 +75,8 @@ async function openPostgres(url: string): Promise<Handle> {
 
 async function openPglite(dir: string): Promise<Handle> {
   const { PGlite } = await import("@electric-sql/pglite");
+  // Substring search uses trigram indexes; PGlite loads the extension only when it is passed here.
+  const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
   const inMemory = dir.startsWith("memory://");
@@ -84,7 +86,7 @@ async function openPglite(dir: string): Promise<Handle> {
     releaseLock = acquireDirectoryLock(dir);
   }
   try {
-    const client = inMemory ? new PGlite() : new PGlite(dir);
+    const client = inMemory ? new PGlite({ extensions: { pg_trgm } }) : new PGlite(dir, { extensions: { pg_trgm } });
     const db = drizzle(client, { schema });
     await migrate(db, { migrationsFolder });
     await backfillCanonicalEmails(db as unknown as DB);

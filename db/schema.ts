@@ -30,10 +30,17 @@ export const users = pgTable(
     // Null until the invitation is claimed.
     passwordHash: text("password_hash"),
     disabledAt: ts("disabled_at"),
+    // Set by login and claim (sessions are pruned, so they cannot tell).
+    lastSignInAt: ts("last_sign_in_at"),
     createdAt: ts("created_at").notNull().defaultNow(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("users_email_canonical_unique").on(t.emailCanonical)],
+  (t) => [
+    uniqueIndex("users_email_canonical_unique").on(t.emailCanonical),
+    // Keyset pagination (created_at DESC, id DESC) and substring search (pg_trgm).
+    index("users_created_id_idx").on(t.createdAt.desc(), t.id.desc()),
+    index("users_email_trgm_idx").using("gin", sql`${t.emailCanonical} gin_trgm_ops`),
+  ],
 );
 
 export const invitations = pgTable(
@@ -44,6 +51,10 @@ export const invitations = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     kind: invitationKind("kind").notNull().default("invite"),
+    // The role this invitation granted (history rows keep it when the user's role changes later).
+    role: userRole("role").notNull(),
+    // The invitee's canonical address at the time (lib/email.ts), for search without a join.
+    emailCanonical: text("email_canonical").notNull(),
     // sha-256 (hex) of the link secret; the secret itself is never stored.
     tokenHash: text("token_hash").notNull(),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
@@ -60,6 +71,17 @@ export const invitations = pgTable(
       .on(t.userId)
       .where(sql`${t.isAccepted} = false AND ${t.revokedAt} IS NULL`),
     check("invitations_accepted_consistent", sql`${t.isAccepted} = (${t.acceptedAt} IS NOT NULL)`),
+    index("invitations_user_id_idx").on(t.userId),
+    // Keyset pagination, newest first, overall and per status (status is computed in SQL).
+    index("invitations_created_id_idx").on(t.createdAt.desc(), t.id.desc()),
+    index("invitations_accepted_created_idx").on(t.createdAt.desc(), t.id.desc()).where(sql`${t.isAccepted}`),
+    index("invitations_revoked_created_idx")
+      .on(t.createdAt.desc(), t.id.desc())
+      .where(sql`NOT ${t.isAccepted} AND ${t.revokedAt} IS NOT NULL`),
+    index("invitations_open_created_idx")
+      .on(t.createdAt.desc(), t.id.desc())
+      .where(sql`NOT ${t.isAccepted} AND ${t.revokedAt} IS NULL`),
+    index("invitations_email_trgm_idx").using("gin", sql`${t.emailCanonical} gin_trgm_ops`),
   ],
 );
 
@@ -86,19 +108,30 @@ export const rateLimits = pgTable("rate_limits", {
   resetAt: ts("reset_at").notNull(),
 });
 
+// Append-only: a trigger (migration 0002) refuses UPDATE, DELETE and TRUNCATE. No foreign keys (an
+// ON DELETE SET NULL would be an UPDATE): the ids stay as they were, and the addresses beside them
+// say who did what to whom after a user is deleted.
 export const auditEvents = pgTable(
   "audit_events",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    actorUserId: uuid("actor_user_id").references(() => users.id, { onDelete: "set null" }),
+    actorUserId: uuid("actor_user_id"),
+    actorEmail: text("actor_email"),
     action: text("action").notNull(),
-    targetUserId: uuid("target_user_id").references(() => users.id, { onDelete: "set null" }),
+    targetUserId: uuid("target_user_id"),
+    targetEmail: text("target_email"),
     invitationId: uuid("invitation_id"),
     ip: text("ip"),
+    userAgent: text("user_agent"),
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
     createdAt: ts("created_at").notNull().defaultNow(),
   },
-  (t) => [index("audit_events_created_at_idx").on(t.createdAt)],
+  (t) => [
+    index("audit_events_created_id_idx").on(t.createdAt.desc(), t.id.desc()),
+    index("audit_events_action_created_idx").on(t.action, t.createdAt.desc(), t.id.desc()),
+    index("audit_events_actor_created_idx").on(t.actorUserId, t.createdAt.desc(), t.id.desc()),
+    index("audit_events_target_created_idx").on(t.targetUserId, t.createdAt.desc(), t.id.desc()),
+  ],
 );
 
 export type User = typeof users.$inferSelect;

@@ -1,37 +1,63 @@
+import { sql } from "drizzle-orm";
 import type { DB } from "../db";
-import { auditEvents } from "../db/schema";
+
+// The audit trail: append-only in the database (a trigger refuses UPDATE, DELETE and TRUNCATE on
+// audit_events, migration 0002). Each event keeps the actor's and target's addresses beside their
+// ids, read from `users` as it is written, so it still says who did what to whom after a user row is
+// deleted. Never put a secret (link, token, cookie, password) in `details`.
 
 export type AuditAction =
   | "invitation.created"
+  | "invitation.replaced"
+  | "invitation.reissued"
   | "invitation.revoked"
   | "invitation.claimed"
+  | "invitation.claim_rejected"
   | "user.login"
   | "user.login_failed"
   | "user.logout"
   | "user.sessions_revoked"
+  | "user.session_revoked"
   | "user.role_changed"
   | "user.disabled"
   | "user.enabled"
+  | "user.deleted"
+  | "audit.exported"
   | "admin.bootstrapped";
 
-/** Never put a secret in `details`. Pass the transaction when the event belongs to one. */
-export async function audit(
-  db: DB,
-  event: {
-    action: AuditAction;
-    actorUserId?: string | null;
-    targetUserId?: string | null;
-    invitationId?: string | null;
-    ip?: string | null;
-    details?: Record<string, unknown>;
-  },
-): Promise<void> {
-  await db.insert(auditEvents).values({
-    action: event.action,
-    actorUserId: event.actorUserId ?? null,
-    targetUserId: event.targetUserId ?? null,
-    invitationId: event.invitationId ?? null,
-    ip: event.ip ?? null,
-    details: event.details ?? {},
-  });
+export const MAX_USER_AGENT = 256;
+
+export type AuditEvent = {
+  action: AuditAction;
+  actorUserId?: string | null;
+  targetUserId?: string | null;
+  /** Only when the user row may be gone already (a deletion); otherwise read from `users`. */
+  targetEmail?: string | null;
+  invitationId?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  details?: Record<string, unknown>;
+};
+
+/** Who made a request, as an event records it. */
+export type RequestMeta = { ip?: string | null; userAgent?: string | null };
+
+/** One INSERT; pass the transaction when the event belongs to one (it then commits or rolls back with it). */
+export async function audit(db: DB, event: AuditEvent): Promise<void> {
+  const actor = event.actorUserId ?? null;
+  const target = event.targetUserId ?? null;
+  const userAgent = event.userAgent ? event.userAgent.slice(0, MAX_USER_AGENT) : null;
+  await db.execute(sql`
+    INSERT INTO audit_events (action, actor_user_id, actor_email, target_user_id, target_email, invitation_id, ip, user_agent, details)
+    VALUES (
+      ${event.action},
+      ${actor}::uuid,
+      (SELECT email FROM users WHERE id = ${actor}::uuid),
+      ${target}::uuid,
+      COALESCE(${event.targetEmail ?? null}::text, (SELECT email FROM users WHERE id = ${target}::uuid)),
+      ${event.invitationId ?? null}::uuid,
+      ${event.ip ?? null},
+      ${userAgent},
+      ${JSON.stringify(event.details ?? {})}::jsonb
+    )`);
 }

@@ -87,6 +87,11 @@ export function clientIp(request: Request): string {
   return ip || "unknown";
 }
 
+/** The client's address and user agent (cut to 256 characters), as audit events record them. */
+export function requestMeta(request: Request): { ip: string; userAgent: string | null } {
+  return { ip: clientIp(request), userAgent: request.headers.get("user-agent")?.slice(0, 256) || null };
+}
+
 /**
  * CSRF: a state-changing request must come from our own origin. Browsers send Origin on every
  * POST; a request with neither Origin nor Sec-Fetch-Site: same-origin is refused too.

@@ -82,6 +82,8 @@ export async function createInvitation(
       .values({
         userId: user.id,
         kind: "invite",
+        role: user.role,
+        emailCanonical: canonical,
         tokenHash: sha256Hex(secret),
         createdBy: input.createdBy,
         expiresAt: sql`now() + make_interval(secs => ${seconds})`,
