@@ -34,12 +34,16 @@ export function rateLimited(retryAfterSeconds: number): Response {
 type Parsed<T> = { ok: true; data: T } | { ok: false; response: Response };
 
 /** Content type, size, JSON syntax and shape, in that order; every failure is a 4xx JSON error. */
-export async function readJson<S extends z.ZodType>(request: Request, schema: S): Promise<Parsed<z.infer<S>>> {
+export async function readJson<S extends z.ZodType>(
+  request: Request,
+  schema: S,
+  maxBytes = MAX_BODY_BYTES,
+): Promise<Parsed<z.infer<S>>> {
   const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
   if (type !== "application/json") return { ok: false, response: apiError("unsupported_media_type") };
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return { ok: false, response: apiError("payload_too_large") };
-  const text = await readCapped(request, MAX_BODY_BYTES);
+  if (Number.isFinite(declared) && declared > maxBytes) return { ok: false, response: apiError("payload_too_large") };
+  const text = await readCapped(request, maxBytes);
   if (text === null) return { ok: false, response: apiError("payload_too_large") };
   let value: unknown;
   try {
