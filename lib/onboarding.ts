@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { DB } from "../db";
 import { invitations, users, type Invitation, type User } from "../db/schema";
-import { audit } from "./audit";
+import { audit, type RequestMeta } from "./audit";
 import { signOnboardingToken, verifyOnboardingToken } from "./auth/onboarding-token";
 import { hashPassword } from "./auth/password";
 import { createSession, revokeSessionToken } from "./auth/session";
@@ -78,8 +78,7 @@ export type ClaimInput = {
   password: string;
   /** The session cookie the browser already had, if any; it is revoked on success. */
   currentSessionToken?: string | null;
-  ip?: string | null;
-};
+} & RequestMeta;
 
 export type ClaimFailure =
   | { ok: false; reason: "invalid_onboarding_token" | "onboarding_token_mismatch" | LinkProblem }
@@ -106,21 +105,31 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
     return { ok: false, reason: "onboarding_token_mismatch" };
   }
 
+  // From here on the caller holds a valid onboarding JWT and the matching link secret, so every
+  // refusal is recorded ("invitation.claim_rejected" with its reason code). Anonymous noise (a
+  // forged JWT, a wrong or unknown link) is not: it could grow the table at will.
+  const rejected = async (failure: ClaimFailure): Promise<ClaimFailure> => {
+    await recordRejection(db, found, failure.reason, input);
+    return failure;
+  };
+
   // A cheap read turns away used/revoked/expired links before the costly hash. It is not the
   // arbiter: the conditional UPDATE below is.
   const problem = linkProblem(found);
-  if (problem) return { ok: false, reason: problem };
+  if (problem) return rejected({ ok: false, reason: problem });
 
   const policy = await checkPasswordPolicy(input.password, found.user.email);
-  if (!policy.ok) return { ok: false, reason: "weak_password", message: policy.message };
+  if (!policy.ok) return rejected({ ok: false, reason: "weak_password", message: policy.message });
 
   // Hashed before the transaction opens: on PGlite a transaction holds the only connection.
   const passwordHash = await hashPassword(input.password);
+  const meta = { ip: input.ip ?? null, userAgent: input.userAgent ?? null };
 
   try {
     return await db.transaction(async (tx) => {
-      // Lock order user → invitation, as in createInvitation and updateUser: a claim racing a
-      // re-invite or a disable then waits instead of deadlocking. This lock decides nothing.
+      // Lock order user → invitation, as in createInvitation, updateUser and deleteUser: a claim
+      // racing a re-invite, a disable or a delete then waits instead of deadlocking. This lock
+      // decides nothing (a user deleted meanwhile is simply not found by the UPDATEs below).
       await tx.select({ id: users.id }).from(users).where(eq(users.id, claims.userId)).for("update");
       // The one arbiter of who wins: the row is reserved only if it is still claimable.
       const [reserved] = await tx
@@ -139,14 +148,14 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
         )
         .returning();
       if (!reserved) {
-        // Nothing was written; say why from the row as it is now.
+        // Nothing was written; say why from the row as it is now (gone: the user was deleted).
         const [now] = await tx.select().from(invitations).where(eq(invitations.id, claims.invitationId));
         throw new ClaimAborted(now ? (linkProblem({ invitation: now, user: found.user }) ?? "invitation_already_used") : "invitation_not_found");
       }
 
       const [user] = await tx
         .update(users)
-        .set({ passwordHash, updatedAt: sql`now()` })
+        .set({ passwordHash, lastSignInAt: sql`now()`, updatedAt: sql`now()` })
         .where(and(eq(users.id, claims.userId), isNull(users.disabledAt), isNull(users.passwordHash)))
         .returning({ id: users.id, email: users.email, role: users.role });
       // Disabled, or a password appeared meanwhile: undo the reservation too.
@@ -156,11 +165,31 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
       await revokeSessionToken(tx, input.currentSessionToken);
       // Minted last: if this fails, the whole transaction rolls back and the link stays claimable.
       const session = await createSession(tx, user.id);
-      await audit(tx, { action: "invitation.claimed", actorUserId: user.id, targetUserId: user.id, invitationId: reserved.id, ip: input.ip });
+      await audit(tx, { action: "invitation.claimed", actorUserId: user.id, targetUserId: user.id, invitationId: reserved.id, ...meta });
       return { ok: true, user, session } as const;
     });
   } catch (err) {
-    if (err instanceof ClaimAborted) return { ok: false, reason: err.reason };
+    // The transaction is over (rolled back) before anything is recorded: no connection is held
+    // while another is awaited.
+    if (err instanceof ClaimAborted) return rejected({ ok: false, reason: err.reason });
+    // A database failure: recorded if the database still answers, then it surfaces as a 500.
+    await recordRejection(db, found, "internal_error", input).catch(() => {});
     throw err;
   }
+}
+
+/**
+ * "invitation.claim_rejected", written on its own, outside any claim transaction (a rolled-back
+ * claim is still recorded). The address is passed along, since the user row may be gone (deleted).
+ */
+async function recordRejection(db: DB, found: Found, reason: string, meta: RequestMeta): Promise<void> {
+  await audit(db, {
+    action: "invitation.claim_rejected",
+    targetUserId: found.user.id,
+    targetEmail: found.user.email,
+    invitationId: found.invitation.id,
+    ip: meta.ip ?? null,
+    userAgent: meta.userAgent ?? null,
+    details: { reason },
+  });
 }

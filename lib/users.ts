@@ -1,38 +1,126 @@
-import { and, count, desc, eq, isNotNull, isNull, sql } from "drizzle-orm";
+import { and, count, desc, eq, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { DB } from "../db";
 import { invitations, users, type Role } from "../db/schema";
-import { audit } from "./audit";
+import { audit, type RequestMeta } from "./audit";
 import { hashPassword } from "./auth/password";
 import { revokeUserSessions } from "./auth/session";
-import { checkEmail } from "./email";
+import { canonicalEmail, checkEmail } from "./email";
 import { env } from "./env";
 import { createInvitation } from "./invitations";
+import { afterCursor, cursorTimestamp, page, type Keyset } from "./keyset";
 import { logger } from "./logger";
 import { checkPasswordPolicy } from "./password-strength";
+
+export type UserStatus = "pending" | "active" | "disabled";
 
 export type UserListItem = {
   id: string;
   email: string;
   role: Role;
-  status: "active" | "pending" | "disabled";
+  status: UserStatus;
   createdAt: Date;
+  lastSignInAt: Date | null;
 };
 
-export async function listUsers(db: DB): Promise<UserListItem[]> {
-  // Newest first, so recent invitees are always on the list.
-  const all = await db.select().from(users).orderBy(desc(users.createdAt)).limit(500);
-  return all.map((u) => ({
+export const USER_STATUSES = ["pending", "active", "disabled"] as const;
+export const MAX_USERS_PAGE = 100;
+export const DEFAULT_USERS_PAGE = 50;
+
+export type ListUsersQuery = {
+  /** Part of the address (3–254 characters), matched case-insensitively on the canonical form. */
+  q?: string;
+  role?: Role;
+  status?: UserStatus;
+  /** 1..100, default 50. */
+  limit?: number;
+  /** A position decoded from a `users` cursor (lib/keyset.ts decodeCursor). */
+  after?: Keyset | null;
+};
+
+export type UsersPage = { users: UserListItem[]; nextCursor: string | null };
+
+function statusOf(u: { disabledAt: Date | null; passwordHash: string | null }): UserStatus {
+  return u.disabledAt ? "disabled" : u.passwordHash ? "active" : "pending";
+}
+
+/** `%`, `_` and `\` match themselves in a LIKE pattern (escape character `\`). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function statusCondition(status: UserStatus): SQL {
+  switch (status) {
+    case "pending":
+      return sql`${users.passwordHash} IS NULL AND ${users.disabledAt} IS NULL`;
+    case "active":
+      return sql`${users.passwordHash} IS NOT NULL AND ${users.disabledAt} IS NULL`;
+    case "disabled":
+      return sql`${users.disabledAt} IS NOT NULL`;
+  }
+}
+
+/**
+ * One page of users, newest first by (created_at DESC, id DESC), keyset-paged (lib/keyset.ts): no
+ * OFFSET and no cap other than the page size; `nextCursor` is null on the last page. The search
+ * compares the canonical address (lib/email.ts) with LIKE, so "ALICE" finds "alice@…" and a `%` or
+ * `_` in the query matches only itself; the trigram index (migration 0002) serves it.
+ */
+export async function listUsers(db: DB, query: ListUsersQuery = {}): Promise<UsersPage> {
+  const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_USERS_PAGE), 1), MAX_USERS_PAGE);
+  const where: SQL[] = [];
+  if (query.q !== undefined) where.push(sql`${users.emailCanonical} LIKE ${`%${escapeLike(canonicalEmail(query.q))}%`} ESCAPE '\\'`);
+  if (query.role) where.push(eq(users.role, query.role));
+  if (query.status) where.push(statusCondition(query.status));
+  if (query.after) where.push(afterCursor(users.createdAt, users.id, query.after));
+  const found = await db
+    .select({
+      id: users.id,
+      email: users.email,
+      role: users.role,
+      passwordHash: users.passwordHash,
+      disabledAt: users.disabledAt,
+      createdAt: users.createdAt,
+      lastSignInAt: users.lastSignInAt,
+      cursor_ts: cursorTimestamp(users.createdAt),
+    })
+    .from(users)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(users.createdAt), desc(users.id))
+    .limit(limit + 1);
+  const { rows, nextCursor } = page("users", found, limit);
+  return { users: rows.map(toListItem), nextCursor };
+}
+
+function toListItem(u: { id: string; email: string; role: Role; passwordHash: string | null; disabledAt: Date | null; createdAt: Date; lastSignInAt: Date | null }): UserListItem {
+  return { id: u.id, email: u.email, role: u.role, status: statusOf(u), createdAt: u.createdAt, lastSignInAt: u.lastSignInAt };
+}
+
+/** A user as the API shows it (snake_case, ISO times); never the password hash. */
+export function userJson(u: UserListItem) {
+  return {
     id: u.id,
     email: u.email,
     role: u.role,
-    status: u.disabledAt ? "disabled" : u.passwordHash ? "active" : "pending",
-    createdAt: u.createdAt,
-  }));
+    status: u.status,
+    created_at: u.createdAt.toISOString(),
+    last_sign_in_at: u.lastSignInAt ? u.lastSignInAt.toISOString() : null,
+  };
 }
 
 export type UpdateUserResult =
   | { ok: true; user: UserListItem }
-  | { ok: false; reason: "user_not_found" | "cannot_change_self" | "forbidden" };
+  | { ok: false; reason: "user_not_found" | "cannot_change_self" | "forbidden" | "user_disabled" };
+
+/** Under the admin-change lock: is the actor still an active admin? (The route checked before the lock.) */
+async function actorStillAdmin(tx: DB, actorUserId: string): Promise<boolean> {
+  // Serialises every admin change to users (role, disable, delete).
+  await tx.execute(sql`select pg_advisory_xact_lock(727273)`);
+  const [actor] = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.id, actorUserId), eq(users.role, "admin"), isNull(users.disabledAt), isNotNull(users.passwordHash)));
+  return Boolean(actor);
+}
 
 /**
  * Role changes and disabling. Disabling revokes every session and live invitation of the user.
@@ -41,51 +129,84 @@ export type UpdateUserResult =
  * whoever changes another user must still be an active admin at the moment of the change (checked
  * under a lock that serialises these changes), so that admin remains. Two admins demoting each
  * other at once: the first wins, the second is no longer an admin and is refused.
+ *
+ * A disabled user's role cannot be changed (user_disabled): a role is changed only on an account
+ * that is enabled at that moment. So `{disabled: false, role}` enables, then changes the role, and
+ * `{disabled: true, role}` changes the role, then disables; both are one transaction and record
+ * both events in that order. `{role}` alone (or with `disabled: true`) on a disabled user → 409.
  */
 export async function updateUser(
   db: DB,
-  input: { id: string; actorUserId: string; role?: Role; disabled?: boolean; ip?: string | null },
+  input: { id: string; actorUserId: string; role?: Role; disabled?: boolean } & RequestMeta,
 ): Promise<UpdateUserResult> {
   if (input.id === input.actorUserId) return { ok: false, reason: "cannot_change_self" };
+  const meta = { ip: input.ip ?? null, userAgent: input.userAgent ?? null };
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(727273)`);
     // The route checked the actor's role before this lock; one demoted or disabled meanwhile (by a
     // change that held the lock first) may no longer act.
-    const [actor] = await tx
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.id, input.actorUserId), eq(users.role, "admin"), isNull(users.disabledAt), isNotNull(users.passwordHash)));
-    if (!actor) return { ok: false, reason: "forbidden" } as const;
+    if (!(await actorStillAdmin(tx, input.actorUserId))) return { ok: false, reason: "forbidden" } as const;
     const [user] = await tx.select().from(users).where(eq(users.id, input.id)).for("update");
     if (!user) return { ok: false, reason: "user_not_found" } as const;
+    const enabling = input.disabled === false && user.disabledAt !== null;
+    const disabling = input.disabled === true && user.disabledAt === null;
+    const disabledBefore = user.disabledAt !== null && !enabling;
+    if (input.role !== undefined && disabledBefore) return { ok: false, reason: "user_disabled" } as const;
+
     const patch: Partial<typeof users.$inferInsert> = { updatedAt: new Date() };
     if (input.role && input.role !== user.role) patch.role = input.role;
-    if (input.disabled === true && !user.disabledAt) patch.disabledAt = new Date();
-    if (input.disabled === false && user.disabledAt) patch.disabledAt = null;
+    if (disabling) patch.disabledAt = new Date();
+    if (enabling) patch.disabledAt = null;
     const [updated] = await tx.update(users).set(patch).where(eq(users.id, user.id)).returning();
-    if (patch.role) {
-      await audit(tx, { action: "user.role_changed", actorUserId: input.actorUserId, targetUserId: user.id, ip: input.ip, details: { from: user.role, to: patch.role } });
-    }
-    if (patch.disabledAt) {
+    const by = { actorUserId: input.actorUserId, targetUserId: user.id, ...meta };
+    if (enabling) await audit(tx, { action: "user.enabled", ...by });
+    if (patch.role) await audit(tx, { action: "user.role_changed", ...by, details: { from: user.role, to: patch.role } });
+    if (disabling) {
       await revokeUserSessions(tx, user.id);
-      await tx
+      const revoked = await tx
         .update(invitations)
         .set({ revokedAt: sql`now()` })
-        .where(and(eq(invitations.userId, user.id), eq(invitations.isAccepted, false), isNull(invitations.revokedAt)));
-      await audit(tx, { action: "user.disabled", actorUserId: input.actorUserId, targetUserId: user.id, ip: input.ip });
-    } else if (patch.disabledAt === null) {
-      await audit(tx, { action: "user.enabled", actorUserId: input.actorUserId, targetUserId: user.id, ip: input.ip });
+        .where(and(eq(invitations.userId, user.id), eq(invitations.isAccepted, false), isNull(invitations.revokedAt)))
+        .returning({ id: invitations.id });
+      for (const inv of revoked) await audit(tx, { action: "invitation.revoked", ...by, invitationId: inv.id, details: { reason: "by_disable" } });
+      await audit(tx, { action: "user.disabled", ...by });
     }
-    return {
-      ok: true,
-      user: {
-        id: updated.id,
-        email: updated.email,
-        role: updated.role,
-        status: updated.disabledAt ? "disabled" : updated.passwordHash ? "active" : "pending",
-        createdAt: updated.createdAt,
-      },
-    } as const;
+    return { ok: true, user: toListItem(updated) } as const;
+  });
+}
+
+export type DeleteUserResult = { ok: true } | { ok: false; reason: "user_not_found" | "cannot_change_self" | "forbidden" | "user_active" };
+
+/**
+ * Deletes a user who never set a password (their invitations and sessions go with them, by the
+ * foreign keys' cascade). A user with a password is disabled instead (user_active). Under the same
+ * lock and actor re-check as updateUser. The DELETE itself is conditional, so a claim racing it
+ * either committed first (the row has a password now: user_active) or finds no user afterwards. The
+ * "user.deleted" event is written in the same transaction and keeps the address (audit_events has
+ * no foreign keys), as do the user's earlier events.
+ */
+export async function deleteUser(db: DB, input: { id: string; actorUserId: string } & RequestMeta): Promise<DeleteUserResult> {
+  if (input.id === input.actorUserId) return { ok: false, reason: "cannot_change_self" };
+  return db.transaction(async (tx) => {
+    if (!(await actorStillAdmin(tx, input.actorUserId))) return { ok: false, reason: "forbidden" } as const;
+    // Lock order user → invitation (the cascade), as in the claim, re-invite and disable.
+    const [deleted] = await tx
+      .delete(users)
+      .where(and(eq(users.id, input.id), isNull(users.passwordHash)))
+      .returning({ id: users.id, email: users.email, role: users.role, disabledAt: users.disabledAt });
+    if (!deleted) {
+      const [still] = await tx.select({ id: users.id }).from(users).where(eq(users.id, input.id));
+      return { ok: false, reason: still ? "user_active" : "user_not_found" } as const;
+    }
+    await audit(tx, {
+      action: "user.deleted",
+      actorUserId: input.actorUserId,
+      targetUserId: deleted.id,
+      targetEmail: deleted.email,
+      ip: input.ip ?? null,
+      userAgent: input.userAgent ?? null,
+      details: { role: deleted.role, status: deleted.disabledAt ? "disabled" : "pending" },
+    });
+    return { ok: true } as const;
   });
 }
 

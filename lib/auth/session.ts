@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import type { DB } from "../../db";
 import { sessions, users, type Role } from "../../db/schema";
+import { audit, type RequestMeta } from "../audit";
 import { env, isHttpsApp } from "../env";
 import { randomSecret, SECRET_PATTERN, sha256Hex } from "./tokens";
 
@@ -128,14 +129,27 @@ export async function listUserSessions(db: DB, userId: string, currentSessionId:
   return found.map((s) => ({ ...s, current: s.id === currentSessionId }));
 }
 
-/** Signs the user out everywhere but here. Returns how many sessions were revoked. */
-export async function revokeOtherSessions(db: DB, userId: string, keepSessionId: string): Promise<number> {
-  const revoked = await db
-    .update(sessions)
-    .set({ revokedAt: sql`now()` })
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), ne(sessions.id, keepSessionId)))
-    .returning({ id: sessions.id });
-  return revoked.length;
+/**
+ * Signs the user out everywhere but here, and records it as one "user.session_revoked" event (in the
+ * same transaction) with how many sessions ended. Returns that number.
+ */
+export async function revokeOtherSessions(db: DB, userId: string, keepSessionId: string, meta: RequestMeta = {}): Promise<number> {
+  return db.transaction(async (tx) => {
+    const revoked = await tx
+      .update(sessions)
+      .set({ revokedAt: sql`now()` })
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), ne(sessions.id, keepSessionId)))
+      .returning({ id: sessions.id });
+    await audit(tx, {
+      action: "user.session_revoked",
+      actorUserId: userId,
+      targetUserId: userId,
+      ip: meta.ip ?? null,
+      userAgent: meta.userAgent ?? null,
+      details: { scope: "others", revoked: revoked.length },
+    });
+    return revoked.length;
+  });
 }
 
 /** Deletes sessions that ended (expired or revoked) more than 30 days ago. */

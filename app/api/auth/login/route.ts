@@ -4,7 +4,7 @@ import { deviceCookie, knownDevice } from "@/lib/auth/device";
 import { login } from "@/lib/auth/login";
 import { lookupEmail } from "@/lib/email";
 import { sessionCookie, sessionTokenFromCookieHeader } from "@/lib/auth/session";
-import { apiError, checkOrigin, clientIp, json, rateLimited, readJson, route } from "@/lib/http";
+import { apiError, checkOrigin, json, rateLimited, readJson, requestMeta, route } from "@/lib/http";
 import { hitAll, LIMITS } from "@/lib/rate-limit";
 
 const bodySchema = z.object({
@@ -20,7 +20,8 @@ export const POST = route(async (request) => {
   const { email, password } = parsed.data;
 
   const db = await getDb();
-  const ip = clientIp(request);
+  const meta = requestMeta(request);
+  const ip = meta.ip;
   const cookies = request.headers.get("cookie");
   const account = lookupEmail(email) ?? email;
   // A browser that signed in to this account before is limited on its own, not with everyone
@@ -32,7 +33,7 @@ export const POST = route(async (request) => {
   ]);
   if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
 
-  const result = await login(db, { email, password, currentSessionToken: sessionTokenFromCookieHeader(cookies), ip });
+  const result = await login(db, { email, password, currentSessionToken: sessionTokenFromCookieHeader(cookies), ...meta });
   if (!result.ok) return apiError(result.reason);
   const setCookies: [string, string][] = [["Set-Cookie", sessionCookie(result.session.token, result.session.expiresAt)]];
   if (!device) setCookies.push(["Set-Cookie", deviceCookie(account)]);

@@ -1,17 +1,12 @@
 import { getDb } from "@/db";
-import { audit } from "@/lib/audit";
-import { clearedSessionCookie, revokeSessionToken, sessionTokenFromCookieHeader, validateSessionToken } from "@/lib/auth/session";
-import { checkOrigin, clientIp, noContent, route } from "@/lib/http";
+import { logout } from "@/lib/auth/login";
+import { clearedSessionCookie, sessionTokenFromCookieHeader } from "@/lib/auth/session";
+import { checkOrigin, noContent, requestMeta, route } from "@/lib/http";
 
 export const POST = route(async (request) => {
   const refused = checkOrigin(request);
   if (refused) return refused;
   const token = sessionTokenFromCookieHeader(request.headers.get("cookie"));
-  if (token) {
-    const db = await getDb();
-    const session = await validateSessionToken(db, token);
-    await revokeSessionToken(db, token);
-    if (session) await audit(db, { action: "user.logout", actorUserId: session.user.id, targetUserId: session.user.id, ip: clientIp(request) });
-  }
+  if (token) await logout(await getDb(), token, requestMeta(request));
   return noContent({ "Set-Cookie": clearedSessionCookie() });
 });

@@ -3,7 +3,7 @@ import { getDb } from "@/db";
 import { deviceCookie } from "@/lib/auth/device";
 import { sessionCookie, sessionTokenFromCookieHeader } from "@/lib/auth/session";
 import { sha256Hex } from "@/lib/auth/tokens";
-import { apiError, checkOrigin, clientIp, json, rateLimited, readJson, route } from "@/lib/http";
+import { apiError, checkOrigin, json, rateLimited, readJson, requestMeta, route } from "@/lib/http";
 import { lookupEmail } from "@/lib/email";
 import { claimInvitation } from "@/lib/onboarding";
 import { hitAll, LIMITS } from "@/lib/rate-limit";
@@ -21,9 +21,9 @@ export const POST = route(async (request) => {
   if (!parsed.ok) return parsed.response;
 
   const db = await getDb();
-  const ip = clientIp(request);
+  const meta = requestMeta(request);
   const limit = await hitAll(db, [
-    [LIMITS.claimPerIp, ip],
+    [LIMITS.claimPerIp, meta.ip],
     [LIMITS.claimPerLink, sha256Hex(parsed.data.token)],
   ]);
   if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
@@ -34,7 +34,7 @@ export const POST = route(async (request) => {
     secret: parsed.data.token,
     password: parsed.data.password,
     currentSessionToken: sessionTokenFromCookieHeader(request.headers.get("cookie")),
-    ip,
+    ...meta,
   });
   if (!result.ok) return apiError(result.reason, result.reason === "weak_password" ? result.message : undefined);
   // Signed in: this browser is now known for the account (lib/auth/device.ts).

@@ -1,8 +1,7 @@
 import { getDb } from "@/db";
-import { audit } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/guard";
 import { revokeOtherSessions } from "@/lib/auth/session";
-import { checkOrigin, clientIp, json, route } from "@/lib/http";
+import { checkOrigin, json, requestMeta, route } from "@/lib/http";
 
 export const POST = route(async (request) => {
   const refused = checkOrigin(request);
@@ -10,7 +9,6 @@ export const POST = route(async (request) => {
   const db = await getDb();
   const auth = await requireUser(db, request);
   if (!auth.ok) return auth.response;
-  const revoked = await revokeOtherSessions(db, auth.session.user.id, auth.session.sessionId);
-  await audit(db, { action: "user.sessions_revoked", actorUserId: auth.session.user.id, targetUserId: auth.session.user.id, ip: clientIp(request), details: { revoked } });
+  const revoked = await revokeOtherSessions(db, auth.session.user.id, auth.session.sessionId, requestMeta(request));
   return json({ revoked });
 });

@@ -1,17 +1,19 @@
 import { z } from "zod";
 import { getDb } from "@/db";
 import { requireUser } from "@/lib/auth/guard";
-import { apiError, checkOrigin, clientIp, json, parseWith, readJson, route } from "@/lib/http";
+import { apiError, checkOrigin, json, noContent, parseWith, readJson, requestMeta, route } from "@/lib/http";
 import { idSchema } from "@/lib/ids";
 import { roleSchema } from "@/lib/invitations";
-import { updateUser } from "@/lib/users";
+import { deleteUser, updateUser, userJson } from "@/lib/users";
 
 const patchSchema = z
   .object({ role: roleSchema.optional(), disabled: z.boolean().optional() })
   .strict()
   .refine((b) => b.role !== undefined || b.disabled !== undefined, "Give a role or disabled.");
 
-export const PATCH = route(async (request, ctx: { params: Promise<{ id: string }> }) => {
+type Ctx = { params: Promise<{ id: string }> };
+
+export const PATCH = route(async (request, ctx: Ctx) => {
   const refused = checkOrigin(request);
   if (refused) return refused;
   const db = await getDb();
@@ -21,8 +23,21 @@ export const PATCH = route(async (request, ctx: { params: Promise<{ id: string }
   if (!id.ok) return apiError("user_not_found");
   const parsed = await readJson(request, patchSchema);
   if (!parsed.ok) return parsed.response;
-  const result = await updateUser(db, { id: id.data, actorUserId: auth.session.user.id, ...parsed.data, ip: clientIp(request) });
+  const result = await updateUser(db, { id: id.data, actorUserId: auth.session.user.id, ...parsed.data, ...requestMeta(request) });
   if (!result.ok) return apiError(result.reason);
-  const { createdAt, ...user } = result.user;
-  return json({ user: { ...user, created_at: createdAt.toISOString() } });
+  return json({ user: userJson(result.user) });
+});
+
+/** Only a user who never set a password (204); anyone else is disabled instead (409 user_active). */
+export const DELETE = route(async (request, ctx: Ctx) => {
+  const refused = checkOrigin(request);
+  if (refused) return refused;
+  const db = await getDb();
+  const auth = await requireUser(db, request, { admin: true });
+  if (!auth.ok) return auth.response;
+  const id = parseWith(idSchema, (await ctx.params).id);
+  if (!id.ok) return apiError("user_not_found");
+  const result = await deleteUser(db, { id: id.data, actorUserId: auth.session.user.id, ...requestMeta(request) });
+  if (!result.ok) return apiError(result.reason);
+  return noContent();
 });
