@@ -1,31 +1,16 @@
-import { desc, eq } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
 import { getDb } from "@/db";
-import { auditEvents, users } from "@/db/schema";
-import { requireUser } from "@/lib/auth/guard";
-import { json, route } from "@/lib/http";
+import { listAuditEvents, parseAuditQuery } from "@/lib/audit-log";
+import { requireAccess } from "@/lib/authz";
+import { apiError, json, route } from "@/lib/http";
 
+// GET /api/audit?action=&actor=&target=&from=&to=&limit=&cursor= — newest first, keyset-paged
+// (lib/audit-log.ts).
 export const GET = route(async (request) => {
   const db = await getDb();
-  const auth = await requireUser(db, request, { admin: true });
+  const auth = await requireAccess(db, request, "GET /api/audit");
   if (!auth.ok) return auth.response;
-  const actor = alias(users, "actor");
-  const target = alias(users, "target");
-  const events = await db
-    .select({
-      id: auditEvents.id,
-      action: auditEvents.action,
-      actor: actor.email,
-      target: target.email,
-      invitation_id: auditEvents.invitationId,
-      ip: auditEvents.ip,
-      details: auditEvents.details,
-      created_at: auditEvents.createdAt,
-    })
-    .from(auditEvents)
-    .leftJoin(actor, eq(actor.id, auditEvents.actorUserId))
-    .leftJoin(target, eq(target.id, auditEvents.targetUserId))
-    .orderBy(desc(auditEvents.createdAt))
-    .limit(200);
-  return json({ events });
+  const parsed = parseAuditQuery(new URL(request.url).searchParams, { paging: true });
+  if (!parsed.ok) return apiError("invalid_request", parsed.message);
+  const { events, nextCursor } = await listAuditEvents(db, parsed.query);
+  return json({ events, next_cursor: nextCursor });
 });
