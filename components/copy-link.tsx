@@ -2,13 +2,17 @@
 
 import { useState } from "react";
 
-/** A freshly issued invitation link with a Copy button. Links are shown once: only their hash is kept. */
-export function CopyLink({ email, url }: { email: string; url: string }) {
+/**
+ * A freshly issued invitation link with a Copy button. Links are shown once: only their hash is kept,
+ * so this is the one place the link ever appears.
+ */
+export function CopyLink({ email, url, action = "made" }: { email: string; url: string; action?: "made" | "re-issued" }) {
   const [copied, setCopied] = useState(false);
   return (
-    <div className="alert success" role="status">
+    <div className="alert success" role="status" data-testid="fresh-link">
       <div>
-        Invitation link for <strong>{email}</strong> — copy it now; it is shown only once.
+        Invitation link for <strong>{email}</strong> {action === "re-issued" ? "re-issued" : "ready"} — copy it now and send it yourself. It will
+        not be shown again.
       </div>
       <div className="link-box">
         <input aria-label="Invitation link" value={url} readOnly onFocus={(e) => e.currentTarget.select()} />
@@ -27,5 +31,27 @@ export function CopyLink({ email, url }: { email: string; url: string }) {
         </button>
       </div>
     </div>
+  );
+}
+
+/** A small copy button for a link in a table cell. */
+export function CopyButton({ text, label }: { text: string; label: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      className="secondary small"
+      aria-label={label}
+      onClick={async () => {
+        try {
+          await navigator.clipboard.writeText(text);
+          setCopied(true);
+        } catch {
+          setCopied(false);
+        }
+      }}
+    >
+      {copied ? "Copied" : "Copy"}
+    </button>
   );
 }

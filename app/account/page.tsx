@@ -1,0 +1,19 @@
+import { MySessions } from "@/components/my-sessions";
+import { requireSignedIn } from "@/components/page-session";
+
+export const metadata = { title: "Account" };
+
+export default async function AccountPage() {
+  const { user } = await requireSignedIn("/account");
+  return (
+    <>
+      <section className="card">
+        <h1>Account</h1>
+        <p data-testid="account-whoami">
+          Signed in as <strong>{user.email}</strong> ({user.role})
+        </p>
+      </section>
+      <MySessions />
+    </>
+  );
+}

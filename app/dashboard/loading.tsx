@@ -1,0 +1,7 @@
+export default function Loading() {
+  return (
+    <p className="loading" aria-busy="true">
+      Loading…
+    </p>
+  );
+}

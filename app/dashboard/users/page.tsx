@@ -1,0 +1,14 @@
+import { Suspense } from "react";
+import { requireAdminPage } from "@/components/page-session";
+import { UsersView } from "@/components/users-view";
+
+export const metadata = { title: "Users" };
+
+export default async function UsersPage() {
+  const { user } = await requireAdminPage("/dashboard/users");
+  return (
+    <Suspense fallback={<p className="loading">Loading…</p>}>
+      <UsersView currentUserId={user.id} />
+    </Suspense>
+  );
+}

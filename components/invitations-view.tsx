@@ -1,0 +1,304 @@
+"use client";
+
+import { useState } from "react";
+import { apiFetch } from "./api-client";
+import { BulkInvite } from "./bulk-invite";
+import { useConfirm } from "./confirm-dialog";
+import { CopyLink } from "./copy-link";
+import { InviteForm, type CreatedInvitation } from "./invite-form";
+import { ActionStatus, ListBody, Pager, type Notice } from "./list-parts";
+import { RelativeTime } from "./relative-time";
+import { apiUrl, useApiGet, useQueryParams } from "./use-list";
+
+export type InvitationRow = {
+  id: string;
+  email: string;
+  role: string;
+  kind?: string;
+  status: "pending" | "accepted" | "expired" | "revoked" | string;
+  invited_by?: { id: string; email: string } | string | null;
+  created_at: string;
+  expires_at: string;
+  accepted_at?: string | null;
+  revoked_at?: string | null;
+};
+type Page = { invitations: InvitationRow[]; next_cursor?: string | null };
+
+const STATUSES = ["pending", "accepted", "expired", "revoked"] as const;
+const PAGE_SIZE = "25";
+
+const inviter = (i: InvitationRow) => (i.invited_by ? (typeof i.invited_by === "string" ? i.invited_by : i.invited_by.email) : null);
+
+/** One row per address: the newest invitation on the page; the older ones are its history. */
+export function groupLatest(rows: InvitationRow[]): { latest: InvitationRow; older: InvitationRow[] }[] {
+  const groups = new Map<string, { latest: InvitationRow; older: InvitationRow[] }>();
+  for (const row of rows) {
+    const key = row.email.toLowerCase();
+    const g = groups.get(key);
+    if (g) g.older.push(row);
+    else groups.set(key, { latest: row, older: [] });
+  }
+  return [...groups.values()];
+}
+
+function StateTime({ i }: { i: InvitationRow }) {
+  if (i.status === "accepted") return <RelativeTime iso={i.accepted_at} prefix="accepted" />;
+  if (i.status === "revoked") return i.revoked_at ? <RelativeTime iso={i.revoked_at} prefix="revoked" /> : <span className="muted">revoked</span>;
+  if (i.status === "expired") return <RelativeTime iso={i.expires_at} prefix="expired" />;
+  return <RelativeTime iso={i.expires_at} prefix="expires" />;
+}
+
+export function InvitationsView() {
+  const { get, set } = useQueryParams();
+  const status = get("status");
+  const q = get("q");
+  const cursor = get("cursor");
+  const { state, reload } = useApiGet<Page>(apiUrl("/api/invitations", { status, q, cursor, limit: PAGE_SIZE }));
+  const { confirm, dialog } = useConfirm();
+  const [fresh, setFresh] = useState<{ id: string; email: string; url: string; action: "made" | "re-issued" } | null>(null);
+  const [notice, setNotice] = useState<Notice>(null);
+  const [busyId, setBusyId] = useState<string | null>(null);
+  const [search, setSearch] = useState(q);
+  const [shownQ, setShownQ] = useState(q);
+  if (q !== shownQ) {
+    // The URL changed (Back, a shared link): the search box follows it.
+    setShownQ(q);
+    setSearch(q);
+  }
+
+  function onInvited(inv: CreatedInvitation) {
+    setFresh({ id: inv.id, email: inv.email, url: inv.url, action: "made" });
+    setNotice(null);
+    reload();
+  }
+
+  async function revoke(i: InvitationRow) {
+    const ok = await confirm({
+      title: "Revoke this invitation?",
+      body: (
+        <p>
+          The link sent to <strong>{i.email}</strong> stops working at once. You can invite them again later.
+        </p>
+      ),
+      confirmLabel: "Revoke invitation",
+      danger: true,
+    });
+    if (!ok) return;
+    setBusyId(i.id);
+    const r = await apiFetch(`/api/invitations/${i.id}/revoke`, { body: {} });
+    setBusyId(null);
+    if (r.ok) {
+      if (fresh?.id === i.id) setFresh(null);
+      setNotice({ kind: "success", text: `Revoked the invitation for ${i.email}.` });
+    } else setNotice({ kind: "error", text: `Could not revoke the invitation for ${i.email}: ${r.message}` });
+    reload();
+  }
+
+  async function reissue(i: InvitationRow) {
+    if (i.status === "pending") {
+      const ok = await confirm({
+        title: "Re-issue the link?",
+        body: (
+          <p>
+            A new link is made for <strong>{i.email}</strong>; the current one stops working.
+          </p>
+        ),
+        confirmLabel: "Re-issue link",
+        danger: true,
+      });
+      if (!ok) return;
+    }
+    setBusyId(i.id);
+    const r = await apiFetch<{ invitation: CreatedInvitation }>(`/api/invitations/${i.id}/reissue`, { body: {} });
+    setBusyId(null);
+    if (r.ok) {
+      setFresh({ id: r.data.invitation.id, email: r.data.invitation.email ?? i.email, url: r.data.invitation.url, action: "re-issued" });
+      setNotice({ kind: "success", text: `Made a new link for ${i.email}; the old one no longer works.` });
+    } else setNotice({ kind: "error", text: `Could not re-issue the link for ${i.email}: ${r.message}` });
+    reload();
+  }
+
+  const actions = (i: InvitationRow) => (
+    <>
+      {i.status === "pending" ? (
+        <button type="button" className="danger small" disabled={busyId === i.id} onClick={() => revoke(i)} aria-label={`Revoke invitation for ${i.email}`}>
+          Revoke
+        </button>
+      ) : null}
+      {i.status !== "accepted" ? (
+        <button type="button" className="secondary small" disabled={busyId === i.id} onClick={() => reissue(i)} aria-label={`Re-issue link for ${i.email}`}>
+          Re-issue
+        </button>
+      ) : null}
+    </>
+  );
+
+  return (
+    <>
+      {dialog}
+      <section className="card" aria-labelledby="invite-title">
+        <h2 id="invite-title">Invite a teammate</h2>
+        <InviteForm onInvited={onInvited} />
+        {fresh ? <CopyLink key={fresh.id} email={fresh.email} url={fresh.url} action={fresh.action} /> : null}
+      </section>
+
+      <section className="card" aria-labelledby="list-title">
+        <h2 id="list-title">Invitations</h2>
+        <form
+          className="filters"
+          role="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            set({ q: search.trim() || null });
+          }}
+        >
+          <div className="wide">
+            <label htmlFor="inv-q">Search by email</label>
+            <input id="inv-q" type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="name or domain" />
+          </div>
+          <div>
+            <label htmlFor="inv-status">Status</label>
+            <select id="inv-status" value={status} onChange={(e) => set({ status: e.target.value || null })}>
+              <option value="">All</option>
+              {STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s[0].toUpperCase() + s.slice(1)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="filter-buttons">
+            <button type="submit" className="secondary">
+              Search
+            </button>
+          </div>
+        </form>
+        <ActionStatus notice={notice} testId="invitations-status" />
+        <ListBody
+          state={state}
+          reload={reload}
+          isEmpty={(d) => d.invitations.length === 0}
+          empty={q || status ? "No invitations match these filters." : "No invitations yet. Invite someone above."}
+        >
+          {(data) => (
+            <>
+              <div className="table-wrap">
+                <table className="stack" aria-label="Invitations">
+                  <thead>
+                    <tr>
+                      <th>Email</th>
+                      <th>Role</th>
+                      <th>Status</th>
+                      <th>Invited by</th>
+                      <th>Sent</th>
+                      <th>When</th>
+                      <th>
+                        <span className="sr-only">Actions</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  {groupLatest(data.invitations).map((g) => (
+                    <InvitationGroup key={g.latest.id} latest={g.latest} olderOnPage={g.older} actions={actions} />
+                  ))}
+                </table>
+              </div>
+              <Pager cursor={cursor} nextCursor={data.next_cursor} onNext={() => set({ cursor: data.next_cursor ?? null })} onFirst={() => set({ cursor: null })} />
+            </>
+          )}
+        </ListBody>
+      </section>
+
+      <section className="card" aria-labelledby="bulk-title">
+        <h2 id="bulk-title">Invite many at once</h2>
+        <BulkInvite onDone={reload} />
+      </section>
+    </>
+  );
+}
+
+function Row({ i, actions, history }: { i: InvitationRow; actions: React.ReactNode; history?: boolean }) {
+  const by = inviter(i);
+  return (
+    <tr className={history ? "history" : undefined} data-testid={history ? "history-row" : "invitation-row"}>
+      <td className="cell-primary" data-label="Email">
+        {history ? <span className="muted">earlier: </span> : null}
+        {i.email}
+      </td>
+      <td data-label="Role">{i.kind === "reset" ? `${i.role} (reset)` : i.role}</td>
+      <td data-label="Status">
+        <span className={`status ${i.status}`}>{i.status}</span>
+      </td>
+      <td data-label="Invited by">{by ?? <span className="muted">—</span>}</td>
+      <td data-label="Sent">
+        <RelativeTime iso={i.created_at} />
+      </td>
+      <td data-label="When">
+        <StateTime i={i} />
+      </td>
+      <td className="cell-actions">{actions}</td>
+    </tr>
+  );
+}
+
+function InvitationGroup({
+  latest,
+  olderOnPage,
+  actions,
+}: {
+  latest: InvitationRow;
+  olderOnPage: InvitationRow[];
+  actions: (i: InvitationRow) => React.ReactNode;
+}) {
+  const [open, setOpen] = useState(false);
+  const [history, setHistory] = useState<{ status: "loading" } | { status: "error"; message: string } | { status: "ok"; rows: InvitationRow[] } | null>(null);
+
+  async function toggle() {
+    if (open) return setOpen(false);
+    setOpen(true);
+    setHistory({ status: "loading" });
+    // Every invitation of this address, not only those on this page.
+    const r = await apiFetch<Page>(apiUrl("/api/invitations", { q: latest.email, limit: "100" }));
+    if (!r.ok) return setHistory({ status: "error", message: r.message });
+    const mine = r.data.invitations.filter((x) => x.email.toLowerCase() === latest.email.toLowerCase() && x.id !== latest.id);
+    const known = new Map([...olderOnPage, ...mine].map((x) => [x.id, x]));
+    setHistory({ status: "ok", rows: [...known.values()].sort((a, b) => b.created_at.localeCompare(a.created_at)) });
+  }
+
+  return (
+    <tbody>
+      <Row
+        i={latest}
+        actions={
+          <>
+            {actions(latest)}
+            <button type="button" className="link" aria-expanded={open} onClick={toggle} aria-label={`History of ${latest.email}`}>
+              {open ? "Hide history" : "History"}
+            </button>
+          </>
+        }
+      />
+      {open && history?.status === "loading" ? (
+        <tr className="history">
+          <td colSpan={7} className="loading">
+            Loading history…
+          </td>
+        </tr>
+      ) : null}
+      {open && history?.status === "error" ? (
+        <tr className="history">
+          <td colSpan={7} role="status">
+            Could not load the history: {history.message}
+          </td>
+        </tr>
+      ) : null}
+      {open && history?.status === "ok" && history.rows.length === 0 ? (
+        <tr className="history">
+          <td colSpan={7} className="muted" role="status">
+            No earlier invitations for {latest.email}.
+          </td>
+        </tr>
+      ) : null}
+      {open && history?.status === "ok" ? history.rows.map((h) => <Row key={h.id} i={h} actions={null} history />) : null}
+    </tbody>
+  );
+}
