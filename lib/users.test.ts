@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, count, eq, inArray, isNull, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "../db";
 import { auditEvents, invitations, sessions, users } from "../db/schema";
@@ -9,7 +9,9 @@ import { createInvitation } from "./invitations";
 import { createUserWithSession, strongPassword, uniqueEmail } from "./testing/api";
 import { dropFreshDatabases, freshDatabase } from "./testing/fresh-db";
 import { raceBehindLocks } from "./testing/overlap";
-import { ensureFirstAdmin, listUsers, updateUser } from "./users";
+import { audit } from "./audit";
+import { decodeCursor } from "./keyset";
+import { DEFAULT_USERS_PAGE, deleteUser, ensureFirstAdmin, listUsers, updateUser, type ListUsersQuery, type UserListItem } from "./users";
 import { canonicalEmail } from "./email";
 
 const SAVED = { ADMIN_EMAIL: process.env.ADMIN_EMAIL, ADMIN_PASSWORD: process.env.ADMIN_PASSWORD };
@@ -218,7 +220,7 @@ describe("updateUser", () => {
     const member = await activeUser("member");
     const db = await getDb();
     const r = await updateUser(db, { id: member.id, actorUserId: admin.id, role: "admin", ip: "198.51.100.9" });
-    expect(r).toEqual({ ok: true, user: { id: member.id, email: member.email, role: "admin", status: "active", createdAt: member.createdAt } });
+    expect(r).toEqual({ ok: true, user: { id: member.id, email: member.email, role: "admin", status: "active", createdAt: member.createdAt, lastSignInAt: null } });
     const [ev] = await db.select().from(auditEvents).where(and(eq(auditEvents.targetUserId, member.id), eq(auditEvents.action, "user.role_changed")));
     expect(ev).toMatchObject({ actorUserId: admin.id, ip: "198.51.100.9", details: { from: "member", to: "admin" } });
   });
@@ -267,22 +269,225 @@ describe("updateUser", () => {
   });
 });
 
+/** Users made by one INSERT statement: they share created_at (the transaction's now()). */
+async function bulkUsers(n: number, tag: string, over: Partial<typeof users.$inferInsert> = {}) {
+  const db = await getDb();
+  const rows = Array.from({ length: n }, (_, i) => {
+    const email = `bulk-${tag}-${String(i).padStart(4, "0")}@example.com`;
+    return { email, emailCanonical: canonicalEmail(email), role: "member" as const, ...over };
+  });
+  return db.insert(users).values(rows).returning();
+}
+
+async function allPages(query: Omit<ListUsersQuery, "after">) {
+  const db = await getDb();
+  const seen: UserListItem[] = [];
+  let after: ListUsersQuery["after"] = null;
+  for (let pages = 0; pages < 1000; pages++) {
+    const got = await listUsers(db, { ...query, after });
+    expect(got.users.length).toBeLessThanOrEqual(query.limit ?? DEFAULT_USERS_PAGE);
+    seen.push(...got.users);
+    if (!got.nextCursor) return seen;
+    after = decodeCursor("users", got.nextCursor);
+    expect(after).not.toBeNull();
+  }
+  throw new Error("too many pages");
+}
+
 describe("listUsers", () => {
-  it("reports active, pending and disabled users", async () => {
+  it("reports active, pending and disabled users, with last_sign_in_at and no password hash", async () => {
     const { user: admin } = await createUserWithSession("admin");
     const db = await getDb();
-    const pendingEmail = uniqueEmail("pending");
+    const tag = randomUUID().slice(0, 8);
+    const pendingEmail = `pending-${tag}@example.com`;
     await createInvitation(db, { email: pendingEmail, role: "member", createdBy: admin.id });
-    const disabled = await activeUser("member");
+    const disabled = await activeUser("member", `disabled-${tag}@example.com`);
     await updateUser(db, { id: disabled.id, actorUserId: admin.id, disabled: true });
-    const list = await listUsers(db);
+    const active = await activeUser("member", `active-${tag}@example.com`);
+    const signedIn = new Date("2026-01-02T03:04:05.678Z");
+    await db.update(users).set({ lastSignInAt: signedIn }).where(eq(users.id, active.id));
+    const list = (await listUsers(db, { q: tag })).users;
     expect(JSON.stringify(list)).not.toMatch(/passwordHash|\$2b\$/);
-    // listUsers returns the oldest 500 only (reported as a bug): on a big shared database the users
-    // made here may be missing, so their status is checked only when the list is complete.
-    if (list.length >= 500) return;
     const byEmail = new Map(list.map((u) => [u.email, u]));
-    expect(byEmail.get(admin.email)?.status).toBe("active");
-    expect(byEmail.get(pendingEmail)?.status).toBe("pending");
+    expect(byEmail.size).toBe(3);
+    expect(byEmail.get(pendingEmail)).toMatchObject({ status: "pending", lastSignInAt: null });
     expect(byEmail.get(disabled.email)?.status).toBe("disabled");
+    expect(byEmail.get(active.email)).toEqual({ id: active.id, email: active.email, role: "member", status: "active", createdAt: active.createdAt, lastSignInAt: signedIn });
+  });
+
+  it("filters by role and status (pending, active, disabled), alone and together", async () => {
+    const db = await getDb();
+    const tag = randomUUID().slice(0, 8);
+    const [pendingMember] = await bulkUsers(1, `${tag}-pm`);
+    const [pendingAdmin] = await bulkUsers(1, `${tag}-pa`, { role: "admin" });
+    const [disabledPending] = await bulkUsers(1, `${tag}-dp`, { disabledAt: new Date() });
+    const [activeMember] = await bulkUsers(1, `${tag}-am`, { passwordHash: "x" });
+    const [activeAdmin] = await bulkUsers(1, `${tag}-aa`, { passwordHash: "x", role: "admin" });
+    const [disabledActive] = await bulkUsers(1, `${tag}-da`, { passwordHash: "x", disabledAt: new Date() });
+    const ids = async (q: ListUsersQuery) => (await listUsers(db, { q: tag, ...q })).users.map((u) => u.id).sort();
+    const sorted = (...us: { id: string }[]) => us.map((u) => u.id).sort();
+    expect(await ids({ status: "pending" })).toEqual(sorted(pendingMember, pendingAdmin));
+    expect(await ids({ status: "active" })).toEqual(sorted(activeMember, activeAdmin));
+    expect(await ids({ status: "disabled" })).toEqual(sorted(disabledPending, disabledActive));
+    expect(await ids({ role: "admin" })).toEqual(sorted(pendingAdmin, activeAdmin));
+    expect(await ids({ role: "member", status: "active" })).toEqual(sorted(activeMember));
+    expect(await ids({})).toHaveLength(6);
+  });
+
+  it("q matches part of the canonical address, case-insensitively; %, _ and \\ match only themselves", async () => {
+    const db = await getDb();
+    const tag = randomUUID().slice(0, 8);
+    const make = (local: string) => activeUser("member", `${local}@example.com`);
+    const percent = await make(`q${tag}a%b`);
+    const plainAxb = await make(`q${tag}axb`);
+    const underscore = await make(`q${tag}c_d`);
+    const plainCyd = await make(`q${tag}cyd`);
+    const backslash = await make(`q${tag}e\\f`);
+    const greek = await make(`q${tag}ΟΔΟΣ`);
+    const found = async (q: string) => (await listUsers(db, { q })).users.map((u) => u.id).sort();
+    expect(await found(`${tag}a%b`)).toEqual([percent.id]);
+    expect(await found(`${tag}axb`)).toEqual([plainAxb.id]);
+    expect(await found(`${tag}c_d`)).toEqual([underscore.id]);
+    expect(await found(`${tag}cyd`)).toEqual([plainCyd.id]);
+    expect(await found(`${tag}e\\f`)).toEqual([backslash.id]);
+    expect(await found(`${tag}a%`)).toEqual([percent.id]);
+    expect(await found(`Q${tag.toUpperCase()}A%B@EXAMPLE.COM`)).toEqual([percent.id]);
+    // Canonical forms: final sigma and capitals are one address.
+    expect(await found(`${tag}οδος`)).toEqual([greek.id]);
+    expect(await found(`q${tag}`)).toHaveLength(6);
+    expect(await found("%%%")).not.toContain(plainAxb.id);
+    expect(await found("___")).not.toContain(plainAxb.id);
+  });
+
+  it("pages through rows that share one created_at exactly once each, newest first by (created_at, id)", async () => {
+    const tag = randomUUID().slice(0, 8);
+    const made = await bulkUsers(53, tag);
+    expect(new Set(made.map((u) => u.createdAt.getTime())).size).toBe(1);
+    const seen = await allPages({ q: tag, limit: 7 });
+    expect(seen.map((u) => u.id)).toEqual(made.map((u) => u.id).sort().reverse());
+    // A page size that divides the count exactly: the last page has no next cursor.
+    const exact = await allPages({ q: `bulk-${tag}-000`, limit: 5 });
+    expect(exact).toHaveLength(10);
+  });
+
+  it("has no cap: 520 users page through completely, and the default page is 50", async () => {
+    const tag = randomUUID().slice(0, 8);
+    await bulkUsers(520, tag);
+    const db = await getDb();
+    const first = await listUsers(db, { q: tag });
+    expect(first.users).toHaveLength(50);
+    expect(first.nextCursor).not.toBeNull();
+    const seen = await allPages({ q: tag, limit: 100 });
+    expect(new Set(seen.map((u) => u.id)).size).toBe(520);
+    // The whole table, unfiltered, also pages through completely.
+    const [{ n }] = await db.select({ n: count() }).from(users);
+    const everyone = await allPages({ limit: 100 });
+    expect(everyone).toHaveLength(n);
+    expect(new Set(everyone.map((u) => u.id)).size).toBe(n);
+  });
+});
+
+describe("deleteUser", () => {
+  it("deletes a user who never set a password, with their invitations; the audit trail keeps their events and address", async () => {
+    const { user: admin } = await createUserWithSession("admin");
+    const db = await getDb();
+    const email = uniqueEmail("doomed");
+    const created = await createInvitation(db, { email, role: "member", createdBy: admin.id });
+    if (!created.ok) throw new Error(created.reason);
+    const [target] = await db.select().from(users).where(eq(users.emailCanonical, canonicalEmail(email)));
+    await audit(db, { action: "invitation.created", actorUserId: admin.id, targetUserId: target.id, invitationId: created.invitation.id });
+
+    expect(await deleteUser(db, { id: target.id, actorUserId: admin.id, ip: "198.51.100.7", userAgent: "UA/1.0" })).toEqual({ ok: true });
+    expect(await db.select().from(users).where(eq(users.id, target.id))).toHaveLength(0);
+    expect(await db.select().from(invitations).where(eq(invitations.userId, target.id))).toHaveLength(0);
+    const events = await db.select().from(auditEvents).where(eq(auditEvents.targetUserId, target.id));
+    const deleted = events.find((e) => e.action === "user.deleted");
+    expect(deleted).toMatchObject({ actorUserId: admin.id, actorEmail: admin.email, targetEmail: email, ip: "198.51.100.7", userAgent: "UA/1.0" });
+    expect(events.find((e) => e.action === "invitation.created")).toMatchObject({ targetEmail: email });
+    // A second delete: the user is gone.
+    expect(await deleteUser(db, { id: target.id, actorUserId: admin.id })).toEqual({ ok: false, reason: "user_not_found" });
+  });
+
+  it("a disabled user who never set a password can be deleted too", async () => {
+    const { user: admin } = await createUserWithSession("admin");
+    const db = await getDb();
+    const [target] = await bulkUsers(1, randomUUID().slice(0, 8), { disabledAt: new Date() });
+    expect(await deleteUser(db, { id: target.id, actorUserId: admin.id })).toEqual({ ok: true });
+  });
+
+  it("refuses a user with a password (user_active), oneself, an unknown id and a non-admin", async () => {
+    const { user: admin } = await createUserWithSession("admin");
+    const db = await getDb();
+    const active = await activeUser("member");
+    const [pending] = await bulkUsers(1, randomUUID().slice(0, 8));
+    expect(await deleteUser(db, { id: active.id, actorUserId: admin.id })).toEqual({ ok: false, reason: "user_active" });
+    await db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, active.id));
+    expect(await deleteUser(db, { id: active.id, actorUserId: admin.id })).toEqual({ ok: false, reason: "user_active" });
+    expect(await deleteUser(db, { id: admin.id, actorUserId: admin.id })).toEqual({ ok: false, reason: "cannot_change_self" });
+    expect(await deleteUser(db, { id: randomUUID(), actorUserId: admin.id })).toEqual({ ok: false, reason: "user_not_found" });
+    const member = await activeUser("member");
+    expect(await deleteUser(db, { id: pending.id, actorUserId: member.id })).toEqual({ ok: false, reason: "forbidden" });
+    expect(await userRow(active.id)).toBeDefined();
+    expect(await userRow(pending.id)).toBeDefined();
+  });
+
+  it("an admin demoted while the delete waited for the lock is refused (403), and nothing is deleted", async () => {
+    const { user: a } = await createUserWithSession("admin");
+    const { user: b } = await createUserWithSession("admin");
+    const db = await getDb();
+    const [pending] = await bulkUsers(1, randomUUID().slice(0, 8));
+    // b's demotion of a holds the admin lock first; a's delete queues behind it.
+    const [demoted, deleted] = await raceBehindLocks(
+      (tx) => tx.execute(sql`select pg_advisory_xact_lock(727273)`),
+      () =>
+        Promise.all([
+          updateUser(db, { id: a.id, actorUserId: b.id, role: "member" }),
+          new Promise((r) => setTimeout(r, 50)).then(() => deleteUser(db, { id: pending.id, actorUserId: a.id })),
+        ]),
+    );
+    expect(demoted.ok).toBe(true);
+    expect(deleted).toEqual({ ok: false, reason: "forbidden" });
+    expect(await userRow(pending.id)).toBeDefined();
+  });
+});
+
+describe("updateUser: disabled users and audit events", () => {
+  it("a disabled user's role cannot be changed (user_disabled); enabling and changing it in one request works", async () => {
+    const { user: admin } = await createUserWithSession("admin");
+    const db = await getDb();
+    const target = await activeUser("member");
+    expect((await updateUser(db, { id: target.id, actorUserId: admin.id, disabled: true })).ok).toBe(true);
+    expect(await updateUser(db, { id: target.id, actorUserId: admin.id, role: "admin" })).toEqual({ ok: false, reason: "user_disabled" });
+    expect(await updateUser(db, { id: target.id, actorUserId: admin.id, role: "member" })).toEqual({ ok: false, reason: "user_disabled" });
+    expect(await updateUser(db, { id: target.id, actorUserId: admin.id, role: "admin", disabled: true })).toEqual({ ok: false, reason: "user_disabled" });
+    expect(await userRow(target.id)).toMatchObject({ role: "member" });
+
+    const r = await updateUser(db, { id: target.id, actorUserId: admin.id, role: "admin", disabled: false, ip: "198.51.100.1", userAgent: "UA/2" });
+    expect(r.ok && r.user).toMatchObject({ role: "admin", status: "active" });
+    const events = await db.select().from(auditEvents).where(eq(auditEvents.targetUserId, target.id)).orderBy(auditEvents.createdAt, auditEvents.id);
+    // Enabled first, then the role changed (both in one transaction, one timestamp).
+    expect(events.map((e) => e.action).sort()).toEqual(["user.disabled", "user.enabled", "user.role_changed"].sort());
+    for (const e of events.filter((x) => x.action !== "user.disabled")) expect(e).toMatchObject({ ip: "198.51.100.1", userAgent: "UA/2", actorUserId: admin.id });
+  });
+
+  it("disabling and changing the role in one request: the role changes while still enabled, then the user is disabled", async () => {
+    const { user: admin } = await createUserWithSession("admin");
+    const db = await getDb();
+    const target = await activeUser("admin");
+    const r = await updateUser(db, { id: target.id, actorUserId: admin.id, role: "member", disabled: true });
+    expect(r.ok && r.user).toMatchObject({ role: "member", status: "disabled" });
+  });
+
+  it("disabling a pending user records the revoked invitation (by_disable) with IP and user agent", async () => {
+    const { user: admin } = await createUserWithSession("admin");
+    const db = await getDb();
+    const created = await createInvitation(db, { email: uniqueEmail("pending"), role: "member", createdBy: admin.id });
+    if (!created.ok) throw new Error(created.reason);
+    const [inv] = await db.select().from(invitations).where(eq(invitations.id, created.invitation.id));
+    await updateUser(db, { id: inv.userId, actorUserId: admin.id, disabled: true, ip: "198.51.100.2", userAgent: "UA/3" });
+    const [ev] = await db.select().from(auditEvents).where(and(eq(auditEvents.invitationId, inv.id), eq(auditEvents.action, "invitation.revoked")));
+    expect(ev).toMatchObject({ actorUserId: admin.id, targetUserId: inv.userId, ip: "198.51.100.2", userAgent: "UA/3", details: { reason: "by_disable" } });
+    const [disabled] = await db.select().from(auditEvents).where(and(eq(auditEvents.targetUserId, inv.userId), eq(auditEvents.action, "user.disabled")));
+    expect(disabled).toMatchObject({ ip: "198.51.100.2", userAgent: "UA/3" });
   });
 });
