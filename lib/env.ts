@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { canonicalEmail } from "./email";
 
 // The only module that reads process.env. Parsed on every call so tests (and the CLI) can change
 // variables at run time; the cost is a few microseconds.
@@ -23,6 +24,20 @@ const envSchema = z.object({
   RATE_LIMITS: boolish.default("on"),
   ADMIN_EMAIL: z.string().default("admin@example.com"),
   ADMIN_PASSWORD: z.string().optional(),
+  // Optional: invitations may go only to these domains (comma-separated; compared canonically,
+  // exact domain, no subdomains). Unset or empty: every domain.
+  INVITE_DOMAINS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const domains = parseDomains(value);
+      if (domains === null) {
+        ctx.addIssue({ code: "custom", message: "list domains separated by commas, e.g. example.com,example.org" });
+        return z.NEVER;
+      }
+      return domains;
+    }),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   NODE_ENV: z.string().default("development"),
 });
@@ -37,6 +52,25 @@ export function env(): Env {
   }
   // Without APP_URL, links point at this server on localhost.
   return { ...parsed.data, APP_URL: parsed.data.APP_URL ?? `http://localhost:${parsed.data.PORT}` };
+}
+
+/** A domain as INVITE_DOMAINS and the domain check compare it: canonical, without a trailing dot. */
+export function canonicalDomain(domain: string): string {
+  return canonicalEmail(domain.trim()).replace(/\.$/, "");
+}
+
+function parseDomains(value: string): string[] | null {
+  const domains = value
+    .split(",")
+    .map((d) => canonicalDomain(d.trim().replace(/^@/, "")))
+    .filter((d) => d !== "");
+  if (domains.length === 0 || domains.some((d) => !/^[^\s@,/]+$/u.test(d))) return null;
+  return [...new Set(domains)];
+}
+
+/** The canonical domains invitations may go to (INVITE_DOMAINS), or null when every domain may. */
+export function inviteDomains(): string[] | null {
+  return env().INVITE_DOMAINS ?? null;
 }
 
 /**

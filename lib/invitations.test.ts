@@ -204,14 +204,14 @@ describe("revokeInvitation", () => {
     const { user: admin } = await createUserWithSession("admin");
     const inv = await create(uniqueEmail("revoke"));
     const db = await getDb();
-    expect(await revokeInvitation(db, inv.id, admin.id, "198.51.100.1")).toEqual({ ok: true });
+    expect(await revokeInvitation(db, inv.id, admin.id, { ip: "198.51.100.1", userAgent: "test-agent" })).toEqual({ ok: true });
     const [row] = await db.select().from(invitations).where(eq(invitations.id, inv.id));
     expect(row.revokedAt).not.toBeNull();
     expect(invitationStatus(row)).toBe("revoked");
     expect(await revokeInvitation(db, inv.id, admin.id)).toEqual({ ok: false, reason: "invitation_not_pending" });
     const events = await db.select().from(auditEvents).where(and(eq(auditEvents.invitationId, inv.id), eq(auditEvents.action, "invitation.revoked")));
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ actorUserId: admin.id, ip: "198.51.100.1" });
+    expect(events[0]).toMatchObject({ actorUserId: admin.id, ip: "198.51.100.1", userAgent: "test-agent", details: { reason: "by_admin" } });
   });
 
   it("reports invitation_not_found for an unknown id", async () => {
@@ -282,7 +282,7 @@ describe("listInvitations", () => {
     const pending = await create(uniqueEmail("l-pending"));
     const revoked = await create(uniqueEmail("l-revoked"));
     await revokeInvitation(db, revoked.id, admin.id);
-    const list = await listInvitations(db);
+    const list = (await listInvitations(db, { limit: 100 })).invitations;
     const byId = new Map(list.map((i) => [i.id, i]));
     expect(byId.get(pending.id)?.status).toBe("pending");
     expect(byId.get(revoked.id)?.status).toBe("revoked");

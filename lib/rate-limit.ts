@@ -24,7 +24,8 @@ export const LIMITS = {
   loginPerIp: { name: "login:ip", max: 100, windowSeconds: 900 },
   // Instead of login:ip for a browser whose device cookie is valid for the account (lib/auth/device.ts).
   loginPerDeviceEmail: { name: "login:device_email", max: 10, windowSeconds: 900 },
-  invitePerAdmin: { name: "invite:admin", max: 60, windowSeconds: 3600 },
+  // Every address invited or re-issued counts, one by one in a bulk invite.
+  invitePerAdmin: { name: "invite:admin", max: 1000, windowSeconds: 3600 },
 } satisfies Record<string, Limit>;
 
 export type LimitResult = { ok: true } | { ok: false; retryAfterSeconds: number };

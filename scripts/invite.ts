@@ -36,11 +36,21 @@ try {
     role: parsedRole.data,
     expiresInSeconds: days * 86400,
     createdBy: null,
+    // As before: a live link of this address is replaced (revoked, with an audit event).
+    replace: true,
+    enforceDomains: true,
   });
   if (!result.ok) {
-    console.error(`${parsedEmail.email} already has an account; nothing to invite.`);
+    const why: Record<typeof result.reason, string> = {
+      user_exists: "already has an account; nothing to invite.",
+      domain_not_allowed: "is not in a domain INVITE_DOMAINS allows; nothing to invite.",
+      invalid_email: "cannot be used as an address.",
+      invitation_pending: "already has a pending invitation.",
+    };
+    console.error(`${parsedEmail.email} ${why[result.reason]}`);
     process.exitCode = 1;
   } else {
+    if (result.invitation.replaced) console.log("The earlier pending link of this address no longer works.");
     console.log(`Invitation for ${result.invitation.email} (${result.invitation.role}), valid until ${result.invitation.expiresAt.toISOString()}:`);
     console.log(result.invitation.url);
   }

@@ -11,8 +11,20 @@ import { POST as reissue } from "./[id]/reissue/route";
 import { POST as revoke } from "./[id]/revoke/route";
 import { GET, POST } from "./route";
 
-type Created = { invitation: { id: string; email: string; role: string; url: string; expires_at: string } };
-type Listed = { invitations: Array<{ id: string; email: string; role: string; status: string; created_at: string; expires_at: string; accepted_at: string | null }> };
+type Created = { invitation: { id: string; email: string; role: string; kind: string; url: string; expires_at: string } };
+type Item = {
+  id: string;
+  email: string;
+  role: string;
+  kind: string;
+  status: string;
+  invited_by: string | null;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+  revoked_at: string | null;
+};
+type Listed = { invitations: Item[]; next_cursor: string | null };
 type ErrorBody = { error: { code: string; message: string } };
 
 const URL_RE = /^http:\/\/localhost:3000\/onboarding\?token=([A-Za-z0-9_-]{43})$/;
@@ -45,8 +57,8 @@ describe("POST /api/invitations", () => {
     const res = await invite(admin.cookie, { email, role: "member" });
     expect(res.status).toBe(201);
     const json = await body<Created>(res);
-    expect(Object.keys(json.invitation).sort()).toEqual(["email", "expires_at", "id", "role", "url"]);
-    expect(json.invitation).toMatchObject({ email, role: "member" });
+    expect(Object.keys(json.invitation).sort()).toEqual(["email", "expires_at", "id", "kind", "role", "url"]);
+    expect(json.invitation).toMatchObject({ email, role: "member", kind: "invite" });
     expect(json.invitation.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(json.invitation.url).toMatch(URL_RE);
     const expires = Date.parse(json.invitation.expires_at);
@@ -136,11 +148,11 @@ describe("POST /api/invitations", () => {
     expect(u.role).toBe("member");
   });
 
-  it("re-inviting a pending email kills the old link", async () => {
+  it("re-inviting a pending email with replace: true kills the old link", async () => {
     const admin = await createUserWithSession("admin");
     const email = uniqueEmail("again");
     const first = await body<Created>(await invite(admin.cookie, { email }));
-    const second = await body<Created>(await invite(admin.cookie, { email: email.toUpperCase(), role: "admin" }));
+    const second = await body<Created>(await invite(admin.cookie, { email: email.toUpperCase(), role: "admin", replace: true }));
     expect(second.invitation.role).toBe("admin");
     expect((await getTokenStatus(secretOf(first.invitation.url))).body.error.code).toBe("invitation_revoked");
     expect((await getTokenStatus(secretOf(second.invitation.url))).status).toBe(200);
@@ -165,7 +177,7 @@ describe("GET /api/invitations", () => {
     await db.update(invitations).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitations.id, expired.id));
     expect((await revoke(request(`/api/invitations/${revoked.id}/revoke`, { method: "POST", cookie: admin.cookie }), params(revoked.id))).status).toBe(200);
 
-    const res = await GET(request("/api/invitations", { cookie: admin.cookie }));
+    const res = await GET(request("/api/invitations?limit=100", { cookie: admin.cookie }));
     expect(res.status).toBe(200);
     const text = await res.text();
     const json = JSON.parse(text) as Listed;
@@ -176,7 +188,7 @@ describe("GET /api/invitations", () => {
     expect(byId.get(expired.id)).toMatchObject({ status: "expired" });
     expect(byId.get(revoked.id)).toMatchObject({ status: "revoked" });
     for (const i of json.invitations) {
-      expect(Object.keys(i).sort()).toEqual(["accepted_at", "created_at", "email", "expires_at", "id", "role", "status"]);
+      expect(Object.keys(i).sort()).toEqual(["accepted_at", "created_at", "email", "expires_at", "id", "invited_by", "kind", "revoked_at", "role", "status"]);
     }
 
     for (const inv of [pending, accepted, expired, revoked]) {

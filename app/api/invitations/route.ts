@@ -1,19 +1,25 @@
 import { z } from "zod";
 import { getDb } from "@/db";
 import { requireUser } from "@/lib/auth/guard";
-import { apiError, checkOrigin, clientIp, json, rateLimited, readJson, route } from "@/lib/http";
-import { createInvitation, emailSchema, listInvitations, MAX_INVITATION_SECONDS, roleSchema } from "@/lib/invitations";
+import { apiError, checkOrigin, json, parseWith, rateLimited, readJson, requestMeta, route } from "@/lib/http";
+import {
+  createInvitation,
+  emailSchema,
+  expiresSchema,
+  INVITATION_STATUSES,
+  listInvitations,
+  MAX_INVITATION_PAGE,
+  roleSchema,
+} from "@/lib/invitations";
+import { decodeCursor } from "@/lib/keyset";
 import { hit, LIMITS } from "@/lib/rate-limit";
 
 const createSchema = z.object({
   email: emailSchema,
   role: roleSchema.default("member"),
-  expires_in_seconds: z
-    .number()
-    .int("expires_in_seconds must be a whole number of seconds.")
-    .min(1, "expires_in_seconds must be at least 1.")
-    .max(MAX_INVITATION_SECONDS, "An invitation can last at most 30 days (2592000 seconds).")
-    .optional(),
+  expires_in_seconds: expiresSchema.optional(),
+  // Without it, a live pending invitation of this address answers 409 invitation_pending.
+  replace: z.boolean().optional(),
 });
 
 export const POST = route(async (request) => {
@@ -32,27 +38,56 @@ export const POST = route(async (request) => {
     role: parsed.data.role,
     expiresInSeconds: parsed.data.expires_in_seconds,
     createdBy: auth.session.user.id,
-    ip: clientIp(request),
+    ...requestMeta(request),
+    replace: parsed.data.replace ?? false,
+    enforceDomains: true,
   });
   if (!result.ok) return apiError(result.reason, "message" in result ? result.message : undefined);
-  const { id, email, role, url, expiresAt } = result.invitation;
-  return json({ invitation: { id, email, role, url, expires_at: expiresAt.toISOString() } }, 201);
+  const { id, email, role, kind, url, expiresAt } = result.invitation;
+  return json({ invitation: { id, email, role, kind, url, expires_at: expiresAt.toISOString() } }, 201);
+});
+
+const listSchema = z.object({
+  status: z.enum(INVITATION_STATUSES, "status must be pending, accepted, expired or revoked.").optional(),
+  q: z.string().trim().min(3, "q must be 3 to 254 characters.").max(254, "q must be 3 to 254 characters.").optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, `limit must be a whole number from 1 to ${MAX_INVITATION_PAGE}.`)
+    .transform(Number)
+    .pipe(z.number().min(1, `limit must be a whole number from 1 to ${MAX_INVITATION_PAGE}.`).max(MAX_INVITATION_PAGE, `limit must be a whole number from 1 to ${MAX_INVITATION_PAGE}.`))
+    .optional(),
+  cursor: z
+    .string()
+    .transform((value, ctx) => decodeCursor("invitations", value) ?? (ctx.addIssue({ code: "custom", message: "cursor is not valid for this list." }), z.NEVER))
+    .optional(),
 });
 
 export const GET = route(async (request) => {
   const db = await getDb();
   const auth = await requireUser(db, request, { admin: true });
   if (!auth.ok) return auth.response;
-  const list = await listInvitations(db);
+  const params = new URL(request.url).searchParams;
+  const query = parseWith(listSchema, {
+    status: params.get("status") ?? undefined,
+    q: params.get("q") ?? undefined,
+    limit: params.get("limit") ?? undefined,
+    cursor: params.get("cursor") ?? undefined,
+  });
+  if (!query.ok) return query.response;
+  const list = await listInvitations(db, query.data);
   return json({
-    invitations: list.map((i) => ({
+    invitations: list.invitations.map((i) => ({
       id: i.id,
       email: i.email,
       role: i.role,
+      kind: i.kind,
       status: i.status,
+      invited_by: i.invitedBy,
       created_at: i.createdAt.toISOString(),
       expires_at: i.expiresAt.toISOString(),
       accepted_at: i.acceptedAt?.toISOString() ?? null,
+      revoked_at: i.revokedAt?.toISOString() ?? null,
     })),
+    next_cursor: list.nextCursor,
   });
 });

@@ -1,6 +1,6 @@
 import { getDb } from "@/db";
 import { requireUser } from "@/lib/auth/guard";
-import { apiError, checkOrigin, clientIp, json, parseWith, rateLimited, route } from "@/lib/http";
+import { apiError, checkOrigin, json, parseWith, rateLimited, requestMeta, route } from "@/lib/http";
 import { idSchema } from "@/lib/ids";
 import { reissueInvitation } from "@/lib/invitations";
 import { hit, LIMITS } from "@/lib/rate-limit";
@@ -15,8 +15,8 @@ export const POST = route(async (request, ctx: { params: Promise<{ id: string }>
   if (!id.ok) return apiError("invitation_not_found");
   const limit = await hit(db, LIMITS.invitePerAdmin, auth.session.user.id);
   if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
-  const result = await reissueInvitation(db, id.data, auth.session.user.id, clientIp(request));
+  const result = await reissueInvitation(db, id.data, auth.session.user.id, requestMeta(request));
   if (!result.ok) return apiError(result.reason, "message" in result ? result.message : undefined);
-  const { id: newId, email, role, url, expiresAt } = result.invitation;
-  return json({ invitation: { id: newId, email, role, url, expires_at: expiresAt.toISOString() } }, 201);
+  const { id: newId, email, role, kind, url, expiresAt } = result.invitation;
+  return json({ invitation: { id: newId, email, role, kind, url, expires_at: expiresAt.toISOString() } }, 201);
 });

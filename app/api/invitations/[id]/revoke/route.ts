@@ -1,6 +1,6 @@
 import { getDb } from "@/db";
 import { requireUser } from "@/lib/auth/guard";
-import { apiError, checkOrigin, clientIp, json, parseWith, route } from "@/lib/http";
+import { apiError, checkOrigin, json, parseWith, requestMeta, route } from "@/lib/http";
 import { idSchema } from "@/lib/ids";
 import { revokeInvitation } from "@/lib/invitations";
 
@@ -12,7 +12,7 @@ export const POST = route(async (request, ctx: { params: Promise<{ id: string }>
   if (!auth.ok) return auth.response;
   const id = parseWith(idSchema, (await ctx.params).id);
   if (!id.ok) return apiError("invitation_not_found");
-  const result = await revokeInvitation(db, id.data, auth.session.user.id, clientIp(request));
+  const result = await revokeInvitation(db, id.data, auth.session.user.id, requestMeta(request));
   if (!result.ok) return apiError(result.reason);
   return json({ ok: true });
 });

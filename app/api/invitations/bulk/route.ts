@@ -1,0 +1,47 @@
+import { z } from "zod";
+import { getDb } from "@/db";
+import { requireUser } from "@/lib/auth/guard";
+import { checkOrigin, json, readJson, requestMeta, route } from "@/lib/http";
+import { expiresSchema, inviteMany, MAX_BULK_BODY_BYTES, MAX_BULK_EMAILS, roleSchema } from "@/lib/invitations";
+import { hit, LIMITS } from "@/lib/rate-limit";
+
+const bulkSchema = z.object({
+  // Any string: a line that is not a usable address is that line's outcome (invalid_email), not the
+  // request's failure. The body cap bounds the work.
+  emails: z
+    .array(z.string())
+    .min(1, "emails must list 1 to 500 addresses.")
+    .max(MAX_BULK_EMAILS, "emails must list 1 to 500 addresses."),
+  role: roleSchema,
+  expires_in_seconds: expiresSchema.optional(),
+  replace: z.boolean().optional(),
+});
+
+export const POST = route(async (request) => {
+  const refused = checkOrigin(request);
+  if (refused) return refused;
+  const db = await getDb();
+  const auth = await requireUser(db, request, { admin: true });
+  if (!auth.ok) return auth.response;
+  const parsed = await readJson(request, bulkSchema, MAX_BULK_BODY_BYTES);
+  if (!parsed.ok) return parsed.response;
+  const adminId = auth.session.user.id;
+
+  const results = await inviteMany(db, {
+    emails: parsed.data.emails,
+    role: parsed.data.role,
+    expiresInSeconds: parsed.data.expires_in_seconds,
+    replace: parsed.data.replace ?? false,
+    createdBy: adminId,
+    ...requestMeta(request),
+    // Each address about to be invited counts against the admin's limit, on its own.
+    countInvite: async () => (await hit(db, LIMITS.invitePerAdmin, adminId)).ok,
+  });
+  return json({
+    results: results.map((r) =>
+      r.invitation
+        ? { email: r.email, outcome: r.outcome, invitation: { id: r.invitation.id, url: r.invitation.url, expires_at: r.invitation.expiresAt.toISOString() } }
+        : { email: r.email, outcome: r.outcome },
+    ),
+  });
+});
