@@ -24,9 +24,16 @@ function parseCsv(text: string): string[][] {
   while (i < text.length) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), (i += 2);
-      else if (c === '"') (quoted = false), i++;
-      else (field += c), i++;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+      } else if (c === '"') {
+        quoted = false;
+        i++;
+      } else {
+        field += c;
+        i++;
+      }
     } else if (c === '"') {
       if (field !== "") throw new Error(`quote inside an unquoted field at ${i}`);
       quoted = true;
@@ -43,7 +50,10 @@ function parseCsv(text: string): string[][] {
       i += 2;
     } else if (c === "\r" || c === "\n") {
       throw new Error(`bare line break outside quotes at ${i}`);
-    } else (field += c), i++;
+    } else {
+      field += c;
+      i++;
+    }
   }
   if (quoted) throw new Error("unterminated quoted field");
   if (field !== "" || record.length) throw new Error("last record not terminated by CRLF");
