@@ -1,9 +1,11 @@
-import { randomUUID } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { randomInt, randomUUID } from "node:crypto";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { invitations, users } from "@/db/schema";
 import { sha256Hex } from "@/lib/auth/tokens";
+import { decodeCursor, encodeCursor } from "@/lib/keyset";
+import { rows } from "@/lib/rate-limit";
 import { body, createUserWithSession, inviteUser, request, strongPassword, uniqueEmail } from "@/lib/testing/api";
 import { GET as getToken } from "../onboarding/get_token/route";
 import { POST as claim } from "../onboarding/claim_token/route";
@@ -297,5 +299,252 @@ describe("POST /api/invitations/[id]/reissue", () => {
     const forbidden = await reissue(request(`/api/invitations/${other.id}/reissue`, { method: "POST", cookie: member.cookie }), params(other.id));
     expect(forbidden.status).toBe(403);
     expect((await getTokenStatus(other.secret)).status).toBe(200);
+  });
+});
+
+// ---- Listing: keyset pages, status filter and search ----------------------------------------------
+
+/** A tag only these rows' addresses contain, so a shared Postgres database's other rows never match. */
+function tag(): string {
+  return `t${randomInt(1e9, 2e9)}`;
+}
+
+/** n pending users and their invitations, made by ONE statement (so every created_at is the same now()). */
+async function seedOneStatement(prefix: string, n: number, createdBy: string | null, createdAt = sql`now()`) {
+  const db = await getDb();
+  await db.execute(sql`
+    WITH u AS (
+      INSERT INTO users (email, email_canonical, role)
+      SELECT ${prefix} || '-' || i || '@example.com', ${prefix} || '-' || i || '@example.com', 'member'
+      FROM generate_series(1, ${n}::int) AS i
+      RETURNING id, email_canonical, role)
+    INSERT INTO invitations (user_id, role, email_canonical, token_hash, created_by, created_at, expires_at)
+    SELECT id, role, email_canonical, md5(random()::text) || md5(id::text), ${createdBy}::uuid, ${createdAt}, now() + interval '7 days'
+    FROM u`);
+}
+
+async function list(cookie: string, query: string) {
+  const res = await GET(request(`/api/invitations?${query}`, { cookie }));
+  return { status: res.status, json: await body<Listed & ErrorBody>(res) };
+}
+
+/** Every page of a query, following next_cursor. */
+async function allPages(cookie: string, query: string, between?: (page: number) => Promise<void>) {
+  const pages: Item[][] = [];
+  let cursor: string | null = null;
+  do {
+    const { status, json } = await list(cookie, `${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    expect(status).toBe(200);
+    pages.push(json.invitations);
+    cursor = json.next_cursor;
+    if (cursor && between) await between(pages.length);
+    expect(pages.length).toBeLessThan(1000);
+  } while (cursor);
+  return pages;
+}
+
+describe("GET /api/invitations: keyset pages", () => {
+  it("200 rows inserted by one statement, paged 7 at a time: each seen exactly once, newest first then by id", async () => {
+    const admin = await createUserWithSession("admin");
+    const prefix = `page-${tag()}`;
+    await seedOneStatement(prefix, 200, admin.user.id);
+    const pages = await allPages(admin.cookie, `q=${prefix}-&limit=7`);
+    expect(pages).toHaveLength(Math.ceil(200 / 7));
+    expect(pages.slice(0, -1).every((p) => p.length === 7)).toBe(true);
+    const ids = pages.flat().map((i) => i.id);
+    expect(ids).toHaveLength(200);
+    expect(new Set(ids).size).toBe(200);
+    // One statement: one created_at, so the order is the id's, descending.
+    expect(new Set(pages.flat().map((i) => i.created_at)).size).toBe(1);
+    expect([...ids].sort().reverse()).toEqual(ids);
+    expect(pages.flat().every((i) => i.invited_by === admin.user.email && i.status === "pending" && i.kind === "invite")).toBe(true);
+  });
+
+  it("rows a microsecond apart (one millisecond) are neither skipped nor repeated: the cursor keeps microseconds", async () => {
+    const admin = await createUserWithSession("admin");
+    const prefix = `micro-${tag()}`;
+    await seedOneStatement(prefix, 60, admin.user.id, sql`date_trunc('milliseconds', now()) + floor(random() * 999) * interval '1 microsecond'`);
+    const ids = (await allPages(admin.cookie, `q=${prefix}-&limit=7`)).flat().map((i) => i.id);
+    expect(ids).toHaveLength(60);
+    expect(new Set(ids).size).toBe(60);
+    const db = await getDb();
+    const exact = rows<{ id: string }>(
+      await db.execute(sql`SELECT id FROM invitations WHERE email_canonical LIKE ${`${prefix}-%`} ORDER BY created_at DESC, id DESC`),
+    ).map((r) => r.id);
+    expect(ids).toEqual(exact);
+  });
+
+  it("a cursor stays correct while rows are inserted between pages", async () => {
+    const admin = await createUserWithSession("admin");
+    const prefix = `moving-${tag()}`;
+    await seedOneStatement(`${prefix}-a`, 30, admin.user.id);
+    const pages = await allPages(admin.cookie, `q=${prefix}-&limit=10`, async (n) => {
+      // newer rows (before the cursor) and rows at the very same created_at as the first batch
+      await seedOneStatement(`${prefix}-new${n}`, 5, admin.user.id);
+      await inviteUser(`${prefix}-single${n}@example.com`);
+    });
+    const seen = pages.flat().map((i) => i.id);
+    expect(new Set(seen).size).toBe(seen.length);
+    const db = await getDb();
+    const original = rows<{ id: string }>(
+      await db.execute(sql`SELECT id FROM invitations WHERE email_canonical LIKE ${`${prefix}-a-%`} ORDER BY created_at DESC, id DESC`),
+    ).map((r) => r.id);
+    expect(original).toHaveLength(30);
+    expect(seen.filter((id) => original.includes(id))).toEqual(original);
+  });
+
+  it("the default page is 50 and next_cursor is null on the last page", async () => {
+    const admin = await createUserWithSession("admin");
+    const prefix = `dflt-${tag()}`;
+    await seedOneStatement(prefix, 51, null);
+    const first = await list(admin.cookie, `q=${prefix}-`);
+    expect(first.json.invitations).toHaveLength(50);
+    expect(first.json.next_cursor).toEqual(expect.any(String));
+    expect(first.json.invitations[0].invited_by).toBeNull();
+    const second = await list(admin.cookie, `q=${prefix}-&cursor=${encodeURIComponent(first.json.next_cursor!)}`);
+    expect(second.json.invitations).toHaveLength(1);
+    expect(second.json.next_cursor).toBeNull();
+    const exact = await list(admin.cookie, `q=${prefix}-&limit=51`);
+    expect(exact.json.invitations).toHaveLength(51);
+    expect(exact.json.next_cursor).toBeNull();
+  });
+
+  it("400 invalid_request for malformed, edited, another list's and another deployment's cursors", async () => {
+    const admin = await createUserWithSession("admin");
+    const prefix = `cur-${tag()}`;
+    await seedOneStatement(prefix, 3, null);
+    const good = (await list(admin.cookie, `q=${prefix}-&limit=1`)).json.next_cursor!;
+    const at = decodeCursor("invitations", good)!;
+    const [payload, mac] = good.split(".");
+    const edited = `${Buffer.from(`2020-01-01T00:00:00.000000Z|${at.id}`).toString("base64url")}.${mac}`;
+    const saved = process.env.AUTH_SECRET;
+    process.env.AUTH_SECRET = "another-deployment-secret-0123456789-abcdef";
+    const otherDeployment = encodeCursor("invitations", at);
+    process.env.AUTH_SECRET = saved;
+    for (const cursor of [
+      "",
+      "garbage",
+      "a.b.c",
+      `${payload}.${mac}x`,
+      `${payload}`,
+      edited,
+      encodeCursor("users", at),
+      encodeCursor("audit", at),
+      otherDeployment,
+      "x".repeat(300),
+      "%ZZ",
+    ]) {
+      const { status, json } = await list(admin.cookie, `cursor=${encodeURIComponent(cursor)}`);
+      expect(status, cursor).toBe(400);
+      expect(json.error.code, cursor).toBe("invalid_request");
+    }
+    expect((await list(admin.cookie, `q=${prefix}-&limit=1&cursor=${encodeURIComponent(good)}`)).status).toBe(200);
+  });
+
+  it.each([
+    ["limit=0"],
+    ["limit=101"],
+    ["limit=abc"],
+    ["limit=-1"],
+    ["limit=1.5"],
+    ["limit=1e1"],
+    ["limit="],
+    ["status=open"],
+    ["status=PENDING"],
+    ["status="],
+    ["q=ab"],
+    [`q=${"a".repeat(255)}`],
+    ["q="],
+  ])("400 invalid_request JSON for %s", async (query) => {
+    const admin = await createUserWithSession("admin");
+    const res = await GET(request(`/api/invitations?${query}`, { cookie: admin.cookie }));
+    expect(res.status).toBe(400);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect((await body<ErrorBody>(res)).error.code).toBe("invalid_request");
+  });
+
+  it("accepts limit 1 and 100, q of 3 and 254 characters", async () => {
+    const admin = await createUserWithSession("admin");
+    for (const query of ["limit=1", "limit=100", "q=abc", `q=${"a".repeat(254)}`]) {
+      expect((await list(admin.cookie, query)).status, query).toBe(200);
+    }
+  });
+});
+
+describe("GET /api/invitations: status filter and search", () => {
+  it("each status filter returns exactly its invitations (computed in SQL, invitationStatus's precedence)", async () => {
+    const admin = await createUserWithSession("admin");
+    const db = await getDb();
+    const t = tag();
+    const pending = await inviteUser(`st-${t}-pending@example.com`);
+    const accepted = await inviteUser(`st-${t}-accepted@example.com`);
+    const expired = await inviteUser(`st-${t}-expired@example.com`);
+    const revoked = await inviteUser(`st-${t}-revoked@example.com`);
+    const revokedExpired = await inviteUser(`st-${t}-revexp@example.com`);
+    await db.update(invitations).set({ isAccepted: true, acceptedAt: new Date() }).where(eq(invitations.id, accepted.id));
+    await db.update(invitations).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitations.id, expired.id));
+    await db.update(invitations).set({ revokedAt: new Date() }).where(eq(invitations.id, revoked.id));
+    await db.update(invitations).set({ revokedAt: new Date(), expiresAt: new Date(Date.now() - 1000) }).where(eq(invitations.id, revokedExpired.id));
+    const want: Record<string, string[]> = {
+      pending: [pending.id],
+      accepted: [accepted.id],
+      expired: [expired.id],
+      revoked: [revokedExpired.id, revoked.id],
+    };
+    for (const [status, ids] of Object.entries(want)) {
+      const { json } = await list(admin.cookie, `status=${status}&q=st-${t}-`);
+      expect(json.invitations.map((i) => i.id), status).toEqual(ids);
+      expect(json.invitations.every((i) => i.status === status)).toBe(true);
+    }
+    const all = await list(admin.cookie, `q=st-${t}-`);
+    expect(all.json.invitations).toHaveLength(5);
+    const rev = all.json.invitations.find((i) => i.id === revoked.id)!;
+    expect(rev.revoked_at).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
+    expect(all.json.invitations.find((i) => i.id === accepted.id)!.accepted_at).toMatch(/Z$/);
+    expect(all.json.invitations.find((i) => i.id === pending.id)).toMatchObject({ revoked_at: null, accepted_at: null, role: "member", kind: "invite" });
+  });
+
+  it("role is the role that invitation granted, not the user's role now", async () => {
+    const admin = await createUserWithSession("admin");
+    const t = tag();
+    const first = await body<Created>(await invite(admin.cookie, { email: `role-${t}@example.com`, role: "member" }));
+    await invite(admin.cookie, { email: `role-${t}@example.com`, role: "admin", replace: true });
+    const { json } = await list(admin.cookie, `q=role-${t}`);
+    expect(json.invitations.map((i) => i.role)).toEqual(["admin", "member"]);
+    expect(json.invitations[1].id).toBe(first.invitation.id);
+    expect(json.invitations.every((i) => i.invited_by === admin.user.email)).toBe(true);
+  });
+
+  it("q matches %, _ and \\ literally", async () => {
+    const admin = await createUserWithSession("admin");
+    const t = tag();
+    const names = ["a%b", "axb", "a_b", "ayb", "a\\b", "a\\\\b"];
+    const made = new Map<string, string>();
+    for (const n of names) made.set(n, (await inviteUser(`esc-${t}-${n}@example.com`)).id);
+    const find = async (part: string) =>
+      (await list(admin.cookie, `q=${encodeURIComponent(`esc-${t}-${part}`)}`)).json.invitations.map((i) => i.id).sort();
+    expect(await find("a%b")).toEqual([made.get("a%b")]);
+    expect(await find("a_b")).toEqual([made.get("a_b")]);
+    expect(await find("a\\b")).toEqual([made.get("a\\b")]);
+    expect(await find("a\\\\b")).toEqual([made.get("a\\\\b")]);
+    expect(await find("a")).toHaveLength(names.length);
+    expect(await find("%")).toEqual([]);
+    expect(await find("_")).toEqual([]);
+    // A fullwidth percent sign folds to "%" and is literal too.
+    expect(await find("a\uFF05b")).toEqual([made.get("a%b")]);
+  });
+
+  it("q is case-insensitive the way addresses are (canonical form): ΟΔΟΣ finds οδος, STRASSE finds straße", async () => {
+    const admin = await createUserWithSession("admin");
+    const n = randomInt(1e8, 9e8);
+    const greek = await inviteUser(`οδος${n}@example.com`);
+    const german = await inviteUser(`straße${n}@example.com`);
+    const latin = await inviteUser(`Mixed.Case${n}@Example.com`);
+    const ids = async (q: string) => (await list(admin.cookie, `q=${encodeURIComponent(q)}`)).json.invitations.map((i) => i.id);
+    expect(await ids(`ΟΔΟΣ${n}`)).toEqual([greek.id]);
+    expect(await ids(`οδοσ${n}`)).toEqual([greek.id]);
+    expect(await ids(`STRASSE${n}`)).toEqual([german.id]);
+    expect(await ids(`mixed.case${n}@EXAMPLE`)).toEqual([latin.id]);
+    expect((await list(admin.cookie, `q=${encodeURIComponent(`mixed.case${n}`)}`)).json.invitations[0].email).toBe(`Mixed.Case${n}@Example.com`);
   });
 });
