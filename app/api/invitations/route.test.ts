@@ -1,9 +1,10 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
-import { invitations, users } from "@/db/schema";
+import { auditEvents, invitations, users } from "@/db/schema";
 import { sha256Hex } from "@/lib/auth/tokens";
+import { canonicalEmail } from "@/lib/email";
 import { decodeCursor, encodeCursor } from "@/lib/keyset";
 import { rows } from "@/lib/rate-limit";
 import { body, createUserWithSession, inviteUser, request, strongPassword, uniqueEmail } from "@/lib/testing/api";
@@ -546,5 +547,177 @@ describe("GET /api/invitations: status filter and search", () => {
     expect(await ids(`STRASSE${n}`)).toEqual([german.id]);
     expect(await ids(`mixed.case${n}@EXAMPLE`)).toEqual([latin.id]);
     expect((await list(admin.cookie, `q=${encodeURIComponent(`mixed.case${n}`)}`)).json.invitations[0].email).toBe(`Mixed.Case${n}@Example.com`);
+  });
+});
+
+// ---- A live pending invitation is not replaced unless the request says so ----------------------
+
+async function eventsFor(invitationId: string) {
+  const db = await getDb();
+  return db.select().from(auditEvents).where(eq(auditEvents.invitationId, invitationId)).orderBy(auditEvents.createdAt);
+}
+
+async function stateOf(email: string) {
+  const db = await getDb();
+  const [user] = await db.select().from(users).where(eq(users.emailCanonical, canonicalEmail(email)));
+  const invs = await db.select().from(invitations).where(eq(invitations.userId, user.id)).orderBy(invitations.createdAt);
+  const events = await db.select().from(auditEvents).where(eq(auditEvents.targetUserId, user.id));
+  return { user, invitations: invs, events: events.length };
+}
+
+describe("POST /api/invitations: invitation_pending and replace", () => {
+  it("409 invitation_pending for a live pending invitation (any case), and nothing is written: role, link and audit trail unchanged", async () => {
+    const admin = await createUserWithSession("admin");
+    const email = uniqueEmail("pending");
+    const first = await body<Created>(await invite(admin.cookie, { email, role: "member" }));
+    const before = await stateOf(email);
+    for (const payload of [{ email: email.toUpperCase(), role: "admin" }, { email, role: "admin", replace: false }]) {
+      const res = await invite(admin.cookie, payload);
+      expect(res.status).toBe(409);
+      expect((await body<ErrorBody>(res)).error.code).toBe("invitation_pending");
+    }
+    expect(await stateOf(email)).toEqual(before);
+    expect((await getTokenStatus(secretOf(first.invitation.url))).status).toBe(200);
+  });
+
+  it("replace: true revokes the old link and says so twice in the audit trail: invitation.revoked (by_reinvite) and invitation.replaced", async () => {
+    const admin = await createUserWithSession("admin");
+    const email = uniqueEmail("replace");
+    const first = await body<Created>(await invite(admin.cookie, { email }));
+    const res = await POST(request("/api/invitations", { body: { email, role: "admin", replace: true }, cookie: admin.cookie, headers: { "user-agent": "replace-test" }, ip: "192.0.2.7" }));
+    expect(res.status).toBe(201);
+    const second = await body<Created>(res);
+    expect(second.invitation).toMatchObject({ role: "admin", kind: "invite" });
+    expect((await getTokenStatus(secretOf(first.invitation.url))).body.error.code).toBe("invitation_revoked");
+    const revokedEvents = (await eventsFor(first.invitation.id)).filter((e) => e.action === "invitation.revoked");
+    expect(revokedEvents).toHaveLength(1);
+    expect(revokedEvents[0]).toMatchObject({ actorUserId: admin.user.id, actorEmail: admin.user.email, ip: "192.0.2.7", userAgent: "replace-test" });
+    expect(revokedEvents[0].details).toMatchObject({ reason: "by_reinvite", replaced_by: second.invitation.id, expired: false });
+    expect((await eventsFor(second.invitation.id)).map((e) => e.action)).toEqual(["invitation.replaced"]);
+  });
+
+  it("an expired invitation never blocks: 201 without replace (its row is closed, audit reason by_reinvite)", async () => {
+    const admin = await createUserWithSession("admin");
+    const email = uniqueEmail("expired");
+    const first = await body<Created>(await invite(admin.cookie, { email }));
+    const db = await getDb();
+    await db.update(invitations).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitations.id, first.invitation.id));
+    const res = await invite(admin.cookie, { email });
+    expect(res.status).toBe(201);
+    const second = await body<Created>(res);
+    expect((await eventsFor(second.invitation.id)).map((e) => e.action)).toEqual(["invitation.created"]);
+    const closed = (await eventsFor(first.invitation.id)).find((e) => e.action === "invitation.revoked");
+    expect(closed?.details).toMatchObject({ reason: "by_reinvite", expired: true });
+  });
+
+  it("a revoked invitation never blocks", async () => {
+    const admin = await createUserWithSession("admin");
+    const email = uniqueEmail("revoked");
+    const first = await body<Created>(await invite(admin.cookie, { email }));
+    await revoke(request(`/api/invitations/${first.invitation.id}/revoke`, { method: "POST", cookie: admin.cookie }), params(first.invitation.id));
+    expect((await invite(admin.cookie, { email })).status).toBe(201);
+  });
+
+  it("409 user_exists still wins over replace for a claimed account", async () => {
+    const admin = await createUserWithSession("admin");
+    const existing = await createUserWithSession("member");
+    const res = await invite(admin.cookie, { email: existing.user.email, replace: true });
+    expect(res.status).toBe(409);
+    expect((await body<ErrorBody>(res)).error.code).toBe("user_exists");
+  });
+
+  it("400 invalid_request for a non-boolean replace", async () => {
+    const admin = await createUserWithSession("admin");
+    for (const replace of ["true", 1, null]) {
+      const res = await invite(admin.cookie, { email: uniqueEmail(), replace });
+      expect(res.status).toBe(400);
+      expect((await body<ErrorBody>(res)).error.code).toBe("invalid_request");
+    }
+  });
+});
+
+describe("revocations are audit events with a reason", () => {
+  it("explicit revoke: invitation.revoked, reason by_admin, with the request's ip and user agent", async () => {
+    const admin = await createUserWithSession("admin");
+    const inv = await inviteUser();
+    const res = await revoke(request(`/api/invitations/${inv.id}/revoke`, { method: "POST", cookie: admin.cookie, headers: { "user-agent": "ua-revoke" }, ip: "192.0.2.9" }), params(inv.id));
+    expect(res.status).toBe(200);
+    const events = (await eventsFor(inv.id)).filter((e) => e.action === "invitation.revoked");
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ actorUserId: admin.user.id, ip: "192.0.2.9", userAgent: "ua-revoke", details: { reason: "by_admin" } });
+  });
+
+  it("re-issue: the old link's invitation.revoked (by_reissue), the new one's invitation.reissued", async () => {
+    const admin = await createUserWithSession("admin");
+    const inv = await inviteUser();
+    const res = await reissue(request(`/api/invitations/${inv.id}/reissue`, { method: "POST", cookie: admin.cookie }), params(inv.id));
+    expect(res.status).toBe(201);
+    const fresh = await body<Created>(res);
+    expect(fresh.invitation.kind).toBe("invite");
+    const old = (await eventsFor(inv.id)).filter((e) => e.action === "invitation.revoked");
+    expect(old).toHaveLength(1);
+    expect(old[0]).toMatchObject({ actorUserId: admin.user.id, details: { reason: "by_reissue", replaced_by: fresh.invitation.id } });
+    expect((await eventsFor(fresh.invitation.id)).map((e) => e.action)).toEqual(["invitation.reissued"]);
+  });
+
+  it("re-issuing an already revoked link revokes nothing more (one event for the one revocation)", async () => {
+    const admin = await createUserWithSession("admin");
+    const inv = await inviteUser();
+    await revoke(request(`/api/invitations/${inv.id}/revoke`, { method: "POST", cookie: admin.cookie }), params(inv.id));
+    const res = await reissue(request(`/api/invitations/${inv.id}/reissue`, { method: "POST", cookie: admin.cookie }), params(inv.id));
+    expect(res.status).toBe(201);
+    const reasons = (await eventsFor(inv.id)).filter((e) => e.action === "invitation.revoked").map((e) => e.details.reason);
+    expect(reasons).toEqual(["by_admin"]);
+  });
+});
+
+// ---- INVITE_DOMAINS ----------------------------------------------------------------------------
+
+describe("INVITE_DOMAINS", () => {
+  const saved = process.env.INVITE_DOMAINS;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.INVITE_DOMAINS;
+    else process.env.INVITE_DOMAINS = saved;
+  });
+
+  it("set: another domain → 400 domain_not_allowed and nothing written; listed domains pass in any case or Unicode form", async () => {
+    const admin = await createUserWithSession("admin");
+    process.env.INVITE_DOMAINS = "example.com, Example.ORG";
+    const refused = `out-${tag()}@example.net`;
+    for (const email of [refused, `x-${tag()}@sub.example.com`, `x-${tag()}@example.com.evil.net`]) {
+      const res = await invite(admin.cookie, { email });
+      expect(res.status, email).toBe(400);
+      expect((await body<ErrorBody>(res)).error.code).toBe("domain_not_allowed");
+    }
+    const db = await getDb();
+    expect(await db.select().from(users).where(eq(users.emailCanonical, refused))).toHaveLength(0);
+    for (const email of [`in-${tag()}@EXAMPLE.COM`, `in-${tag()}@example.org`, `in-${tag()}@ｅｘａｍｐｌｅ.com`, `in-${tag()}@example.org.`]) {
+      expect((await invite(admin.cookie, { email })).status, email).toBe(201);
+    }
+  });
+
+  it("re-issue is refused for a domain no longer allowed", async () => {
+    const admin = await createUserWithSession("admin");
+    const inv = await inviteUser(`old-${tag()}@example.net`);
+    process.env.INVITE_DOMAINS = "example.com";
+    const res = await reissue(request(`/api/invitations/${inv.id}/reissue`, { method: "POST", cookie: admin.cookie }), params(inv.id));
+    expect(res.status).toBe(400);
+    expect((await body<ErrorBody>(res)).error.code).toBe("domain_not_allowed");
+    expect((await getTokenStatus(inv.secret)).status).toBe(200);
+  });
+
+  it("unset: every domain", async () => {
+    const admin = await createUserWithSession("admin");
+    delete process.env.INVITE_DOMAINS;
+    expect((await invite(admin.cookie, { email: `any-${tag()}@anything.example` })).status).toBe(201);
+  });
+});
+
+describe("JSON bodies over 16 kB are still refused here", () => {
+  it("413 payload_too_large for a 20 kB single invite", async () => {
+    const admin = await createUserWithSession("admin");
+    const res = await POST(request("/api/invitations", { raw: JSON.stringify({ email: uniqueEmail(), pad: "x".repeat(20 * 1024) }), cookie: admin.cookie }));
+    expect(res.status).toBe(413);
+    expect((await body<ErrorBody>(res)).error.code).toBe("payload_too_large");
   });
 });
