@@ -1,5 +1,7 @@
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
+import { auditEvents } from "@/db/schema";
 import { createSession, sessionCookieName } from "@/lib/auth/session";
 import { body, createUserWithSession, request } from "@/lib/testing/api";
 import { GET as me } from "../me/route";
@@ -33,9 +35,18 @@ describe("GET /api/sessions and POST /api/sessions/revoke_others", () => {
     const db = await getDb();
     const laptop = await createSession(db, alice.user.id);
     const phone = await createSession(db, alice.user.id);
-    const res = await revokeOthers(request("/api/sessions/revoke_others", { body: {}, cookie: alice.cookie }));
+    const ua = "Mozilla/5.0 (sessions-test)";
+    const res = await revokeOthers(request("/api/sessions/revoke_others", { body: {}, cookie: alice.cookie, ip: "203.0.113.5", headers: { "user-agent": ua } }));
     expect(res.status).toBe(200);
     expect((await body<{ revoked: number }>(res)).revoked).toBe(2);
+    // One event for the whole sign-out, with who, where from and how many; no token.
+    const events = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.targetUserId, alice.user.id), eq(auditEvents.action, "user.session_revoked")));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ actorUserId: alice.user.id, actorEmail: alice.user.email, ip: "203.0.113.5", userAgent: ua, details: { scope: "others", revoked: 2 } });
+    for (const t of [alice.token, laptop.token, phone.token]) expect(JSON.stringify(events)).not.toContain(t);
     for (const s of [laptop, phone]) {
       expect((await me(request("/api/me", { cookie: `${sessionCookieName()}=${s.token}` }))).status).toBe(401);
     }

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { getDb } from "@/db";
-import { sessions, users } from "@/db/schema";
+import { auditEvents, sessions, users } from "@/db/schema";
 import { LIMITS } from "@/lib/rate-limit";
 import { body, cookieFrom, createUserWithSession, inviteUser, ORIGIN, request, strongPassword, uniqueEmail } from "@/lib/testing/api";
 import { GET as meGet } from "../../me/route";
@@ -284,5 +284,47 @@ describe("device cookies: a stranger behind the same IP cannot lock a known brow
     );
     expect(res.status).toBe(200);
     expect(deviceCookieOf(res)).toMatch(/^device=/);
+  });
+
+  it("sets last_sign_in_at and records success and failure with IP and user agent, never the password", async () => {
+    const { user, password, token } = await createUserWithSession("member");
+    const db = await getDb();
+    expect((await db.select().from(users).where(eq(users.id, user.id)))[0].lastSignInAt).toBeNull();
+    const ua = "Mozilla/5.0 (login-audit-test)";
+    const ip = freshIp();
+    const wrong = strongPassword();
+    expect((await login(loginRequest({ email: user.email, password: wrong }, { ip, headers: { "user-agent": ua } }))).status).toBe(401);
+    expect((await db.select().from(users).where(eq(users.id, user.id)))[0].lastSignInAt).toBeNull();
+    const before = Date.now();
+    const res = await login(loginRequest({ email: user.email, password }, { ip, headers: { "user-agent": ua }, cookie: `session=${token}` }));
+    expect(res.status).toBe(200);
+    const [row] = await db.select().from(users).where(eq(users.id, user.id));
+    expect(row.lastSignInAt).not.toBeNull();
+    expect(row.lastSignInAt!.getTime()).toBeGreaterThan(before - 5_000);
+
+    const events = await db.select().from(auditEvents).where(eq(auditEvents.targetUserId, user.id));
+    const failed = events.find((e) => e.action === "user.login_failed");
+    const ok = events.find((e) => e.action === "user.login");
+    expect(failed).toMatchObject({ actorUserId: null, targetEmail: user.email, ip, userAgent: ua });
+    expect(ok).toMatchObject({ actorUserId: user.id, actorEmail: user.email, targetEmail: user.email, ip, userAgent: ua });
+    const text = JSON.stringify(events);
+    for (const secret of [password, wrong, token, cookieFrom(res)!.split("=")[1]]) expect(text).not.toContain(secret);
+
+    // An unknown address: recorded without a target (and without the typed address).
+    const nobody = uniqueEmail("nobody");
+    const unknownIp = freshIp();
+    expect((await login(loginRequest({ email: nobody, password: wrong }, { ip: unknownIp, headers: { "user-agent": ua } }))).status).toBe(401);
+    const [anon] = await db.select().from(auditEvents).where(and(eq(auditEvents.ip, unknownIp), eq(auditEvents.action, "user.login_failed")));
+    expect(anon).toMatchObject({ targetUserId: null, targetEmail: null, userAgent: ua });
+    expect(JSON.stringify(anon)).not.toContain(nobody);
+  });
+
+  it("a user agent longer than 256 characters is cut", async () => {
+    const { user, password } = await createUserWithSession("member");
+    const ip = freshIp();
+    expect((await login(loginRequest({ email: user.email, password }, { ip, headers: { "user-agent": "U".repeat(1000) } }))).status).toBe(200);
+    const db = await getDb();
+    const [ev] = await db.select().from(auditEvents).where(and(eq(auditEvents.ip, ip), eq(auditEvents.action, "user.login")));
+    expect(ev.userAgent).toBe("U".repeat(256));
   });
 });

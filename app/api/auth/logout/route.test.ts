@@ -16,16 +16,19 @@ describe("POST /api/auth/logout", () => {
     expect(setCookie).toContain("Max-Age=0");
   });
 
-  it("answers 204 for a garbage cookie", async () => {
-    const res = await logout(request("/api/auth/logout", { method: "POST", cookie: "session=garbage" }));
+  it("answers 204 for a garbage cookie, and records nothing", async () => {
+    const ip = "203.0.113.78";
+    const res = await logout(request("/api/auth/logout", { method: "POST", cookie: "session=garbage", ip }));
     expect(res.status).toBe(204);
+    const db = await getDb();
+    expect(await db.select().from(auditEvents).where(eq(auditEvents.ip, ip))).toHaveLength(0);
   });
 
   it("with a session: 204, the cookie cleared, and the session no longer works", async () => {
     const { user, cookie, token } = await createUserWithSession("member");
     expect((await meGet(request("/api/me", { cookie }))).status).toBe(200);
 
-    const res = await logout(request("/api/auth/logout", { method: "POST", cookie }));
+    const res = await logout(request("/api/auth/logout", { method: "POST", cookie, ip: "203.0.113.77", headers: { "user-agent": "Mozilla/5.0 (logout-test)" } }));
     expect(res.status).toBe(204);
     const setCookie = res.headers.get("set-cookie")!;
     expect(setCookie).toMatch(/^session=; /);
@@ -44,6 +47,9 @@ describe("POST /api/auth/logout", () => {
     expect(row.revokedAt).not.toBeNull();
     const events = await db.select().from(auditEvents).where(eq(auditEvents.actorUserId, user.id));
     expect(events.map((e) => e.action)).toContain("user.logout");
+    const ev = events.find((e) => e.action === "user.logout")!;
+    expect(ev).toMatchObject({ targetUserId: user.id, actorEmail: user.email, ip: "203.0.113.77", userAgent: "Mozilla/5.0 (logout-test)" });
+    expect(JSON.stringify(ev)).not.toContain(token);
   });
 
   it("signs out only the session it was given", async () => {
