@@ -1,8 +1,8 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { getDb } from "@/db";
-import { invitations, sessions, users } from "@/db/schema";
+import { auditEvents, invitations, sessions, users } from "@/db/schema";
 import { verifyPassword } from "@/lib/auth/password";
 import { createUserWithSession, inviteUser, request, snapshot, strongPassword, body, cookieFrom } from "@/lib/testing/api";
 import { updateUser } from "@/lib/users";
@@ -16,13 +16,25 @@ async function onboardingToken(secret: string): Promise<string> {
   return (await body<{ onboarding_token: string }>(res)).onboarding_token;
 }
 
+const UA = "Mozilla/5.0 (claim-test)";
+
 function claimRequest(jwt: string | null, payload: unknown, extra: { cookie?: string; ip?: string } = {}) {
   return request("/api/onboarding/claim_token", {
     body: payload,
-    headers: jwt ? { authorization: `Bearer ${jwt}` } : {},
+    headers: { "user-agent": UA, ...(jwt ? { authorization: `Bearer ${jwt}` } : {}) },
     ...extra,
   });
 }
+
+/** The events a claim writes (invitation.claimed, invitation.claim_rejected) for this invitation. */
+async function claimEvents(invitationId: string) {
+  const db = await getDb();
+  const rows = await db.select().from(auditEvents).where(eq(auditEvents.invitationId, invitationId));
+  return rows.filter((e) => e.action.startsWith("invitation.claim"));
+}
+
+const reasons = (events: { action: string; details: Record<string, unknown> }[]) =>
+  events.filter((e) => e.action === "invitation.claim_rejected").map((e) => e.details.reason);
 
 describe("POST /api/onboarding/claim_token", () => {
   it("sets the password, accepts the invitation and returns the session only as an HttpOnly cookie", async () => {
@@ -214,6 +226,113 @@ describe("POST /api/onboarding/claim_token", () => {
     const withSession = await claim(claimRequest(member.token, { token: inv.secret, password: strongPassword() }));
     expect(withSession.status).toBe(401);
     expect((await snapshot(userId)).user.passwordHash).toBeNull();
+  });
+});
+
+describe("claim audit events", () => {
+  it("a claim records invitation.claimed with IP and user agent, sets last_sign_in_at, and never a secret", async () => {
+    const inv = await inviteUser();
+    const jwt = await onboardingToken(inv.secret);
+    const password = strongPassword();
+    const before = Date.now();
+    const db = await getDb();
+    const [{ n: before1 }] = await db.select({ n: sql<number>`count(*)::int` }).from(auditEvents);
+    await onboardingToken(inv.secret);
+    const [{ n: after1 }] = await db.select({ n: sql<number>`count(*)::int` }).from(auditEvents);
+    expect(after1).toBe(before1);
+    const res = await claim(claimRequest(jwt, { token: inv.secret, password }, { ip: "203.0.113.21" }));
+    expect(res.status).toBe(200);
+    const userId = (await getUserId(inv.email))!;
+    const { user } = await snapshot(userId);
+    expect(user.lastSignInAt!.getTime()).toBeGreaterThan(before - 5_000);
+    const events = await claimEvents(inv.id);
+    expect(events.map((e) => e.action)).toEqual(["invitation.claimed"]);
+    expect(events[0]).toMatchObject({ actorUserId: userId, targetUserId: userId, targetEmail: inv.email, ip: "203.0.113.21", userAgent: UA });
+    const text = JSON.stringify(events);
+    for (const secret of [password, jwt, inv.secret, cookieFrom(res)!.split("=")[1]]) expect(text).not.toContain(secret);
+  });
+
+  it("records claim_rejected (with its reason) once the JWT and the link verified, though the claim rolled back", async () => {
+    const inv = await inviteUser();
+    const jwt = await onboardingToken(inv.secret);
+    const userId = (await getUserId(inv.email))!;
+    const weak = await claim(claimRequest(jwt, { token: inv.secret, password: "short" }, { ip: "203.0.113.22" }));
+    expect(weak.status).toBe(400);
+    let events = await claimEvents(inv.id);
+    expect(reasons(events)).toEqual(["weak_password"]);
+    expect(events[0]).toMatchObject({ actorUserId: null, targetUserId: userId, targetEmail: inv.email, ip: "203.0.113.22", userAgent: UA });
+    expect(JSON.stringify(events)).not.toContain("short");
+
+    // The session insert fails inside the transaction: everything rolls back, the rejection stays.
+    const db = await getDb();
+    const fn = `fail_session_audit_${userId.replaceAll("-", "")}`;
+    await db.execute(sql.raw(`CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger AS $$
+      BEGIN IF NEW.user_id = '${userId}' THEN RAISE EXCEPTION 'session minting failed'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`));
+    await db.execute(sql.raw(`CREATE TRIGGER ${fn} BEFORE INSERT ON sessions FOR EACH ROW EXECUTE FUNCTION ${fn}()`));
+    try {
+      expect((await claim(claimRequest(jwt, { token: inv.secret, password: strongPassword() }))).status).toBe(500);
+    } finally {
+      await db.execute(sql.raw(`DROP TRIGGER ${fn} ON sessions`));
+    }
+    events = await claimEvents(inv.id);
+    expect(reasons(events).sort()).toEqual(["internal_error", "weak_password"]);
+    expect(events.filter((e) => e.action === "invitation.claimed")).toHaveLength(0);
+
+    // Claimed, then the used link again: invitation_already_used is recorded too.
+    expect((await claim(claimRequest(jwt, { token: inv.secret, password: strongPassword() }))).status).toBe(200);
+    expect((await claim(claimRequest(jwt, { token: inv.secret, password: strongPassword() }))).status).toBe(409);
+    events = await claimEvents(inv.id);
+    expect(reasons(events).sort()).toEqual(["internal_error", "invitation_already_used", "weak_password"]);
+  });
+
+  it("records the refusal of a disabled user's link (invitation_revoked), and writes nothing else", async () => {
+    const inv = await inviteUser();
+    const jwt = await onboardingToken(inv.secret);
+    const userId = (await getUserId(inv.email))!;
+    const db = await getDb();
+    // Disabled directly (the invitation itself stays live).
+    await db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, userId));
+    expect((await claim(claimRequest(jwt, { token: inv.secret, password: strongPassword() }))).status).toBe(410);
+    expect(reasons(await claimEvents(inv.id))).toEqual(["invitation_revoked"]);
+    expect((await snapshot(userId)).invitations[0].isAccepted).toBe(false);
+  });
+
+  it("records nothing for a forged JWT, a missing JWT, or a JWT for another link (anonymous noise)", async () => {
+    const inv = await inviteUser();
+    const other = await inviteUser();
+    const jwt = await onboardingToken(inv.secret);
+    const otherJwt = await onboardingToken(other.secret);
+    const userId = (await getUserId(inv.email))!;
+    const forged = await new SignJWT({ inv: inv.id })
+      .setProtectedHeader({ alg: "HS256", typ: "onboarding+jwt" })
+      .setIssuer("http://localhost:3000")
+      .setAudience("onboarding")
+      .setSubject(userId)
+      .setIssuedAt()
+      .setNotBefore("0s")
+      .setExpirationTime("10m")
+      .sign(new TextEncoder().encode("another-secret-another-secret-another-secret"));
+    const ip = "203.0.113.23";
+    const db = await getDb();
+    const [{ n: before }] = await db.select({ n: sql<number>`count(*)::int` }).from(auditEvents);
+    for (const [token, secret] of [
+      [forged, inv.secret],
+      [null, inv.secret],
+      [otherJwt, inv.secret],
+      [jwt, other.secret],
+      [jwt, "A".repeat(43)],
+    ] as const) {
+      const res = await claim(claimRequest(token, { token: secret, password: "short" }, { ip }));
+      expect([401]).toContain(res.status);
+    }
+    expect(await db.select().from(auditEvents).where(eq(auditEvents.ip, ip))).toHaveLength(0);
+    const [{ n: after }] = await db.select({ n: sql<number>`count(*)::int` }).from(auditEvents);
+    expect(after).toBe(before);
+    expect(await claimEvents(inv.id)).toHaveLength(0);
+    expect(await claimEvents(other.id)).toHaveLength(0);
+    expect(
+      await db.select().from(auditEvents).where(and(eq(auditEvents.targetUserId, userId), eq(auditEvents.action, "invitation.claim_rejected"))),
+    ).toHaveLength(0);
   });
 });
 
