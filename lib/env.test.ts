@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
-import { env, rateLimitOverride } from "./env";
+import { env, inviteDomains, rateLimitOverride } from "./env";
 import { hit, LIMITS } from "./rate-limit";
 
 const saved = { ...process.env };
@@ -46,5 +46,23 @@ describe("rate limit overrides", () => {
     // Without the override the default (10) applies to the same counter.
     delete process.env.RATE_LIMIT_CLAIM_LINK;
     expect((await hit(db, LIMITS.claimPerLink, subject)).ok).toBe(true);
+  });
+});
+
+describe("INVITE_DOMAINS", () => {
+  it("unset or empty: every domain; set: canonical domains, trimmed, without a leading @ or trailing dot", () => {
+    delete process.env.INVITE_DOMAINS;
+    expect(inviteDomains()).toBeNull();
+    process.env.INVITE_DOMAINS = "";
+    expect(inviteDomains()).toBeNull();
+    process.env.INVITE_DOMAINS = " Example.COM, @example.org ,ＥＸＡＭＰＬＥ.net., example.com";
+    expect(inviteDomains()).toEqual(["example.com", "example.org", "example.net"]);
+  });
+
+  it("refuses a list with no domain or with an address in it, naming the variable", () => {
+    for (const bad of [",", " , ", "a@example.com", "example.com,with space.org"]) {
+      process.env.INVITE_DOMAINS = bad;
+      expect(() => env(), bad).toThrow(/INVITE_DOMAINS/);
+    }
   });
 });

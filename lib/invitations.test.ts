@@ -5,7 +5,9 @@ import { getDb } from "../db";
 import { auditEvents, invitations, rateLimits, sessions, users } from "../db/schema";
 import { sha256Hex } from "./auth/tokens";
 import {
+  containsPattern,
   createInvitation,
+  domainAllowed,
   DEFAULT_INVITATION_SECONDS,
   invitationStatus,
   invitationUrl,
@@ -16,6 +18,7 @@ import {
 import { createUserWithSession, uniqueEmail } from "./testing/api";
 import { raceBehindLocks } from "./testing/overlap";
 import { canonicalEmail } from "./email";
+import { decodeCursor } from "./keyset";
 
 function secretOf(url: string): string {
   const u = new URL(url);
@@ -289,5 +292,102 @@ describe("listInvitations", () => {
     const times = list.map((i) => i.createdAt.getTime());
     expect([...times].sort((a, b) => b - a)).toEqual(times);
     expect(JSON.stringify(list)).not.toMatch(/token_?hash/i);
+  });
+});
+
+describe("createInvitation with replace: false", () => {
+  it("answers invitation_pending for a live invitation and writes nothing (the user upsert is rolled back)", async () => {
+    const email = uniqueEmail("keep");
+    const first = await create(email, "member");
+    const db = await getDb();
+    const [before] = await userByEmail(email);
+    const r = await createInvitation(db, { email: email.toUpperCase(), role: "admin", createdBy: null, replace: false });
+    expect(r).toEqual({ ok: false, reason: "invitation_pending" });
+    const [after] = await userByEmail(email);
+    expect(after).toEqual(before);
+    expect((await liveInvitationsOf(before.id)).map((i) => i.id)).toEqual([first.id]);
+  });
+
+  it("inside a caller's transaction it rolls back only its own work (a savepoint), and the caller goes on", async () => {
+    const email = uniqueEmail("nested");
+    await create(email);
+    const db = await getDb();
+    const outcome = await db.transaction(async (tx) => {
+      const r = await createInvitation(tx as unknown as typeof db, { email, role: "admin", createdBy: null, replace: false });
+      const [u] = await tx.select().from(users).where(eq(users.emailCanonical, canonicalEmail(email)));
+      return { r, role: u.role };
+    });
+    expect(outcome).toEqual({ r: { ok: false, reason: "invitation_pending" }, role: "member" });
+  });
+
+  it("two invitations of a new address at once, in two cases: one is created, the other hears invitation_pending", async () => {
+    const tail = `${randomUUID().slice(0, 8)}@x.com`;
+    const [a, b] = await raceBehindLocks(
+      (tx) => tx.insert(users).values({ email: `DAN-${tail}`, emailCanonical: canonicalEmail(`DAN-${tail}`) }),
+      async () => {
+        const db = await getDb();
+        return Promise.all([
+          createInvitation(db, { email: `Dan-${tail}`, role: "member", createdBy: null, replace: false }),
+          createInvitation(db, { email: `dan-${tail}`, role: "admin", createdBy: null, replace: false }),
+        ]);
+      },
+    );
+    const outcomes = [a, b].map((r) => (r.ok ? "ok" : r.reason)).sort();
+    expect(outcomes).toEqual(["invitation_pending", "ok"]);
+    const winner = (a.ok ? a : b) as Extract<typeof a, { ok: true }>;
+    const [user] = await userByEmail(`dan-${tail}`);
+    expect(user.role).toBe(winner.invitation.role);
+    expect((await liveInvitationsOf(user.id)).map((i) => i.id)).toEqual([winner.invitation.id]);
+    const db = await getDb();
+    expect(await db.select().from(auditEvents).where(eq(auditEvents.targetUserId, user.id))).toHaveLength(1);
+  });
+
+  it("reports replaced only when a live link was revoked", async () => {
+    const db = await getDb();
+    const email = uniqueEmail("flag");
+    const first = await createInvitation(db, { email, role: "member", createdBy: null });
+    expect(first.ok && first.invitation.replaced).toBe(false);
+    const second = await createInvitation(db, { email, role: "member", createdBy: null });
+    expect(second.ok && second.invitation.replaced).toBe(true);
+    if (!second.ok) return;
+    await db.update(invitations).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitations.id, second.invitation.id));
+    const third = await createInvitation(db, { email, role: "member", createdBy: null, replace: false });
+    expect(third.ok && third.invitation.replaced).toBe(false);
+  });
+});
+
+describe("domains and search patterns", () => {
+  it("domainAllowed compares canonical domains exactly (no subdomains); null allows every domain", () => {
+    const allowed = ["example.com", "straße.example"];
+    expect(domainAllowed("a@example.com", allowed)).toBe(true);
+    expect(domainAllowed(canonicalEmail("A@EXAMPLE.COM"), allowed)).toBe(true);
+    expect(domainAllowed(canonicalEmail("a@STRASSE.example"), ["strasse.example"])).toBe(true);
+    expect(domainAllowed("a@sub.example.com", allowed)).toBe(false);
+    expect(domainAllowed("a@example.com.evil", allowed)).toBe(false);
+    expect(domainAllowed("a@example.org", allowed)).toBe(false);
+    expect(domainAllowed("a@anything.test", null)).toBe(true);
+  });
+
+  it("containsPattern escapes LIKE's % _ and \\", () => {
+    expect(containsPattern("a%b_c\\d")).toBe("%a\\%b\\_c\\\\d%");
+    expect(containsPattern("plain")).toBe("%plain%");
+  });
+});
+
+describe("listInvitations (lib)", () => {
+  it("combines status, q, limit and cursor; clamps the limit to 1..100", async () => {
+    const db = await getDb();
+    const t = `lib${randomUUID().slice(0, 8)}`;
+    const made = [];
+    for (let i = 0; i < 4; i++) made.push(await create(`${t}-${i}@example.com`));
+    await revokeInvitation(db, made[0].id, (await createUserWithSession("admin")).user.id);
+    const first = await listInvitations(db, { status: "pending", q: t, limit: 2 });
+    expect(first.invitations.map((i) => i.id)).toEqual([made[3].id, made[2].id]);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await listInvitations(db, { status: "pending", q: t, limit: 2, cursor: decodeCursor("invitations", first.nextCursor!) });
+    expect(second.invitations.map((i) => i.id)).toEqual([made[1].id]);
+    expect(second.nextCursor).toBeNull();
+    expect((await listInvitations(db, { q: t, limit: 0 })).invitations).toHaveLength(1);
+    expect((await listInvitations(db, { status: "revoked", q: t })).invitations.map((i) => i.id)).toEqual([made[0].id]);
   });
 });
