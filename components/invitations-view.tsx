@@ -143,7 +143,7 @@ export function InvitationsView() {
       </section>
 
       <section className="card" aria-labelledby="list-title">
-        <h2 id="list-title">Invitations</h2>
+        <h2 id="list-title">Sent invitations</h2>
         <form
           className="filters"
           role="search"

@@ -1,6 +1,7 @@
 import { act, render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { CopyLink } from "./copy-link";
 import { InviteForm } from "./invite-form";
 
 const INVITEE = "grace@example.com";
@@ -61,9 +62,8 @@ describe("InviteForm", () => {
     expect(fetchMock).not.toHaveBeenCalled();
   });
 
-  it("posts the invitation and shows the link read-only with a Copy link button", async () => {
+  it("posts the invitation, hands the new invitation to the page and resets email and role", async () => {
     const user = userEvent.setup();
-    const writeText = stubClipboard();
     const fetchMock = stubFetch();
     const onInvited = vi.fn();
     render(<InviteForm onInvited={onInvited} />);
@@ -73,13 +73,14 @@ describe("InviteForm", () => {
     await user.selectOptions(screen.getByLabelText("Link valid for"), "1 day");
     await user.click(screen.getByRole("button", { name: SUBMIT }));
 
-    const link = await screen.findByRole("textbox", { name: "Invitation link" });
-    expect(link).toHaveValue(URL_);
-    expect(link).toHaveAttribute("readonly");
-    expect(screen.getByRole("status")).toHaveTextContent(`Invitation link for ${INVITEE}`);
+    await waitFor(() => expect(onInvited).toHaveBeenCalledTimes(1));
+    expect(onInvited.mock.calls[0][0]).toMatchObject({ id: "inv_1", email: INVITEE, url: URL_ });
+    // The link is shown by the page, once, in one place: never by the form itself.
+    expect(screen.queryByLabelText("Invitation link")).not.toBeInTheDocument();
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
     expect(emailInput()).toHaveValue("");
-    expect(onInvited).toHaveBeenCalledTimes(1);
+    expect(screen.getByLabelText("Role")).toHaveValue("member");
+    expect(screen.getByLabelText("Link valid for")).toHaveValue("86400");
 
     expect(fetchMock).toHaveBeenCalledTimes(1);
     const [url, init] = fetchMock.mock.calls[0];
@@ -87,15 +88,6 @@ describe("InviteForm", () => {
     expect(init?.method).toBe("POST");
     expect(new Headers(init?.headers).get("content-type")).toBe("application/json");
     expect(JSON.parse(String(init?.body))).toEqual({ email: INVITEE, role: "admin", expires_in_seconds: 86400 });
-
-    // Typing into a read-only field changes nothing.
-    await user.type(link, "tampered");
-    expect(link).toHaveValue(URL_);
-
-    await user.click(screen.getByRole("button", { name: "Copy link" }));
-    expect(writeText).toHaveBeenCalledTimes(1);
-    expect(writeText).toHaveBeenCalledWith(URL_);
-    expect(await screen.findByRole("button", { name: "Copied" })).toBeInTheDocument();
   });
 
   it("uses member and 7 days by default", async () => {
@@ -104,31 +96,14 @@ describe("InviteForm", () => {
     render(<InviteForm />);
     await user.type(emailInput(), INVITEE);
     await user.click(screen.getByRole("button", { name: SUBMIT }));
-    await screen.findByRole("textbox", { name: "Invitation link" });
+    await waitFor(() => expect(fetchMock).toHaveBeenCalledTimes(1));
     expect(JSON.parse(String(fetchMock.mock.calls[0][1]?.body))).toEqual({ email: INVITEE, role: "member", expires_in_seconds: 7 * 86400 });
   });
 
-  it("keeps 'Copy link' when the clipboard refuses", async () => {
-    const user = userEvent.setup();
-    const writeText = stubClipboard(
-      vi.fn(async (_text: string) => {
-        throw new DOMException("denied", "NotAllowedError");
-      }),
-    );
-    stubFetch();
-    render(<InviteForm />);
-    await user.type(emailInput(), INVITEE);
-    await user.click(screen.getByRole("button", { name: SUBMIT }));
-    await user.click(await screen.findByRole("button", { name: "Copy link" }));
-    expect(writeText).toHaveBeenCalledWith(URL_);
-    expect(screen.getByRole("button", { name: "Copy link" })).toBeInTheDocument();
-    expect(screen.queryByRole("button", { name: "Copied" })).not.toBeInTheDocument();
-  });
-
-  it("shows a 409 from the server and no link", async () => {
+  it("shows a 409 from the server next to the email field", async () => {
     const user = userEvent.setup();
     const message = "grace@example.com already has an account.";
-    stubFetch(() => json({ error: { code: "already_member", message } }, 409));
+    stubFetch(() => json({ error: { code: "user_exists", message } }, 409));
     const onInvited = vi.fn();
     render(<InviteForm onInvited={onInvited} />);
     await user.type(emailInput(), INVITEE);
@@ -158,5 +133,79 @@ describe("InviteForm", () => {
     await act(async () => resolve(created()));
     await waitFor(() => expect(screen.getByRole("button", { name: SUBMIT })).toBeEnabled());
     expect(form).toHaveAttribute("aria-busy", "false");
+  });
+
+  it("shows invalid_email and domain_not_allowed next to the email field", async () => {
+    const user = userEvent.setup();
+    const message = "Invitations can only go to the domains this team allows.";
+    stubFetch(() => json({ error: { code: "domain_not_allowed", message } }, 400));
+    render(<InviteForm />);
+    await user.type(emailInput(), "eve@elsewhere.test");
+    await user.click(screen.getByRole("button", { name: SUBMIT }));
+    const error = await screen.findByRole("alert");
+    expect(error).toHaveTextContent(message);
+    expect(emailInput()).toHaveAttribute("aria-invalid", "true");
+    expect(emailInput()).toHaveAccessibleDescription(message);
+  });
+
+  it("asks before replacing a pending invitation, and replaces only when confirmed", async () => {
+    const user = userEvent.setup();
+    const fetchMock = stubFetch();
+    fetchMock.mockImplementationOnce(async () => json({ error: { code: "invitation_pending", message: "pending" } }, 409));
+    const onInvited = vi.fn();
+    render(<InviteForm onInvited={onInvited} />);
+    await user.type(emailInput(), INVITEE);
+    await user.click(screen.getByRole("button", { name: SUBMIT }));
+    const dialog = await screen.findByRole("dialog", { name: "Replace the pending invitation?" });
+    expect(dialog).toHaveTextContent(`${INVITEE} already has a pending invitation; replace it? The old link stops working.`);
+    expect(onInvited).not.toHaveBeenCalled();
+    await user.click(screen.getByRole("button", { name: "Replace invitation" }));
+    await waitFor(() => expect(onInvited).toHaveBeenCalledTimes(1));
+    expect(fetchMock).toHaveBeenCalledTimes(2);
+    expect(JSON.parse(String(fetchMock.mock.calls[1][1]?.body))).toMatchObject({ email: INVITEE, replace: true });
+  });
+
+  it("keeps the pending invitation when the admin cancels", async () => {
+    const user = userEvent.setup();
+    const fetchMock = stubFetch(() => json({ error: { code: "invitation_pending", message: "pending" } }, 409));
+    const onInvited = vi.fn();
+    render(<InviteForm onInvited={onInvited} />);
+    await user.type(emailInput(), INVITEE);
+    await user.click(screen.getByRole("button", { name: SUBMIT }));
+    await user.click(await screen.findByRole("button", { name: "Cancel" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent(`Nothing changed: ${INVITEE} keeps the pending invitation.`);
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(onInvited).not.toHaveBeenCalled();
+  });
+});
+
+describe("CopyLink", () => {
+  it("shows the link read-only, says it is shown once, and copies it", async () => {
+    const user = userEvent.setup();
+    const writeText = stubClipboard();
+    render(<CopyLink email={INVITEE} url={URL_} />);
+    const link = screen.getByRole("textbox", { name: "Invitation link" });
+    expect(link).toHaveValue(URL_);
+    expect(link).toHaveAttribute("readonly");
+    expect(screen.getByRole("status")).toHaveTextContent(`Invitation link for ${INVITEE}`);
+    expect(screen.getByRole("status")).toHaveTextContent("It will not be shown again.");
+    await user.type(link, "tampered");
+    expect(link).toHaveValue(URL_);
+    await user.click(screen.getByRole("button", { name: "Copy link" }));
+    expect(writeText).toHaveBeenCalledWith(URL_);
+    expect(await screen.findByRole("button", { name: "Copied" })).toBeInTheDocument();
+  });
+
+  it("keeps 'Copy link' when the clipboard refuses", async () => {
+    const user = userEvent.setup();
+    const writeText = stubClipboard(
+      vi.fn(async (_text: string) => {
+        throw new DOMException("denied", "NotAllowedError");
+      }),
+    );
+    render(<CopyLink email={INVITEE} url={URL_} />);
+    await user.click(screen.getByRole("button", { name: "Copy link" }));
+    expect(writeText).toHaveBeenCalledWith(URL_);
+    expect(screen.getByRole("button", { name: "Copy link" })).toBeInTheDocument();
   });
 });

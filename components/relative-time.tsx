@@ -1,10 +1,10 @@
-const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
-  ["year", 365 * 86400],
-  ["month", 30 * 86400],
-  ["week", 7 * 86400],
-  ["day", 86400],
-  ["hour", 3600],
-  ["minute", 60],
+// [unit, its length, used from this many seconds]: days up to 45 ("in 30 days" reads better than "next month").
+const UNITS: [Intl.RelativeTimeFormatUnit, number, number][] = [
+  ["year", 365 * 86400, 365 * 86400],
+  ["month", 30 * 86400, 45 * 86400],
+  ["day", 86400, 86400 - 1800],
+  ["hour", 3600, 3600 - 300],
+  ["minute", 60, 45],
 ];
 
 /** "in 3 days", "5 minutes ago", "just now". */
@@ -12,11 +12,11 @@ export function relativeTime(iso: string, now = Date.now()): string {
   const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
   const abs = Math.abs(seconds);
   if (abs < 45) return "just now";
-  const rtf = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
-  for (const [unit, size] of UNITS) {
-    if (abs >= size * 0.95 || unit === "minute") return rtf.format(Math.round(seconds / size), unit);
+  const rtf = new Intl.RelativeTimeFormat("en", { numeric: "always" });
+  for (const [unit, size, from] of UNITS) {
+    if (abs >= from) return rtf.format(Math.round(seconds / size), unit);
   }
-  return rtf.format(seconds, "second");
+  return rtf.format(Math.round(seconds / 60), "minute");
 }
 
 /** The exact time, unambiguous wherever it is rendered (server or browser). */
