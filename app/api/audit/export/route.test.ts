@@ -276,6 +276,46 @@ describe("GET /api/audit/export", () => {
     expect(own.every((a) => a === "audit.exported")).toBe(true);
   });
 
+  it("exports 100,000 rows in 100 queries of 1,000, each row exactly once, never holding more than one batch", async () => {
+    const admin = await createUserWithSession("admin");
+    const actor = randomUUID();
+    await insertMany(100_000, actor);
+    const db = await getDb();
+    // Statistics as autovacuum leaves them on Postgres. PGlite has no autovacuum: with the stats of
+    // an almost empty table the planner takes a bitmap scan and sorts every remaining row of the
+    // actor for each batch (25 s here instead of 4; reported).
+    await db.execute(sql`ANALYZE audit_events`);
+    const res = await exportRequest(`?actor=${actor}`, admin.cookie);
+    const select = vi.spyOn(db, "select");
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let reads = 0;
+    let rows = 0;
+    let biggest = 0;
+    let sum = 0;
+    let rest = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      reads++;
+      expect(select.mock.calls.length).toBeLessThanOrEqual(reads);
+      // Count records without keeping the text: each row here ends in "}\r\n" (its details).
+      const chunk = rest + decoder.decode(value, { stream: true });
+      const lines = chunk.split("\r\n");
+      rest = lines.pop() ?? "";
+      if (reads === 1) continue; // the header
+      biggest = Math.max(biggest, lines.length);
+      rows += lines.length;
+      for (const line of lines) sum += (JSON.parse(line.slice(line.indexOf('"{')).slice(1, -1).replace(/""/g, '"')) as { n: number }).n;
+    }
+    expect(rest).toBe("");
+    expect(rows).toBe(100_000);
+    expect(biggest).toBe(1000);
+    // Every n from 1 to 100,000 exactly once has this sum (with the count above).
+    expect(sum).toBe((100_000 * 100_001) / 2);
+    expect(select).toHaveBeenCalledTimes(101); // 100 full batches and one empty
+  }, 180_000);
+
   it("an empty export is the header line alone", async () => {
     const admin = await createUserWithSession("admin");
     const res = await exportRequest(`?actor=${randomUUID()}`, admin.cookie);
