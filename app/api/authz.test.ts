@@ -87,10 +87,14 @@ describe("every API route has a row in lib/authz.ts ACCESS", () => {
   });
 });
 
-type Caller = "anonymous" | "member" | "admin" | "disabled" | "revoked" | "expired";
-const CALLERS: Caller[] = ["anonymous", "member", "admin", "disabled", "revoked", "expired"];
+type Caller = "anonymous" | "member" | "admin" | "disabled" | "revoked" | "expired" | "duplicated";
+const CALLERS: Caller[] = ["anonymous", "member", "admin", "disabled", "revoked", "expired", "duplicated"];
 
-/** A cookie for each kind of caller; disabled, revoked and expired are ADMIN cookies, so only the state makes them anonymous. */
+/**
+ * A cookie for each kind of caller. Disabled, revoked, expired and duplicated are ADMIN cookies, so only
+ * their state makes them anonymous; "duplicated" sends a valid session cookie twice (a planted twin:
+ * README, two `session` cookies count as none).
+ */
 async function cookies(): Promise<Record<Caller, string | undefined>> {
   const db = await getDb();
   const member = await createUserWithSession("member");
@@ -101,7 +105,16 @@ async function cookies(): Promise<Record<Caller, string | undefined>> {
   await revokeSessionToken(db, revoked.token);
   const expired = await createUserWithSession("admin");
   await db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(sessions.userId, expired.user.id));
-  return { anonymous: undefined, member: member.cookie, admin: admin.cookie, disabled: disabled.cookie, revoked: revoked.cookie, expired: expired.cookie };
+  const twin = await createUserWithSession("admin");
+  return {
+    anonymous: undefined,
+    member: member.cookie,
+    admin: admin.cookie,
+    disabled: disabled.cookie,
+    revoked: revoked.cookie,
+    expired: expired.cookie,
+    duplicated: `${twin.cookie}; ${twin.cookie}`,
+  };
 }
 
 /** What each caller must get from a route of this level: an exact status (and error code), or "through" (not 401/403, not 5xx). */
