@@ -26,9 +26,10 @@ export async function runJourney(browser: Browser, baseURL: string, admin: { ema
   await signIn(adminPage, admin.email, admin.password);
 
   const email = `alice-${Date.now()}@example.com`;
+  await adminPage.goto("/dashboard/invitations");
   await adminPage.getByLabel("Email", { exact: true }).fill(email);
   await adminPage.getByLabel("Role", { exact: true }).selectOption("member");
-  await adminPage.getByRole("button", { name: "Invite" }).click();
+  await adminPage.getByRole("button", { name: "Invite", exact: true }).click();
   const linkInput = adminPage.getByLabel("Invitation link");
   await expect(linkInput).toHaveValue(/\/onboarding\?token=[A-Za-z0-9_-]{43}$/);
   const link = await linkInput.inputValue();

@@ -1,7 +1,0 @@
-export default function Loading() {
-  return (
-    <p className="loading" aria-busy="true">
-      Loading…
-    </p>
-  );
-}
