@@ -130,7 +130,7 @@ export async function listUserSessions(db: DB, userId: string, currentSessionId:
 }
 
 /**
- * Signs the user out everywhere but here, and records it as one "user.session_revoked" event (in the
+ * Signs the user out everywhere but here, and records it as one "user.sessions_revoked" event (in the
  * same transaction) with how many sessions ended. Returns that number.
  */
 export async function revokeOtherSessions(db: DB, userId: string, keepSessionId: string, meta: RequestMeta = {}): Promise<number> {
@@ -141,7 +141,7 @@ export async function revokeOtherSessions(db: DB, userId: string, keepSessionId:
       .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), ne(sessions.id, keepSessionId)))
       .returning({ id: sessions.id });
     await audit(tx, {
-      action: "user.session_revoked",
+      action: "user.sessions_revoked",
       actorUserId: userId,
       targetUserId: userId,
       ip: meta.ip ?? null,

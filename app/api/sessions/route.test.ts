@@ -43,7 +43,7 @@ describe("GET /api/sessions and POST /api/sessions/revoke_others", () => {
     const events = await db
       .select()
       .from(auditEvents)
-      .where(and(eq(auditEvents.targetUserId, alice.user.id), eq(auditEvents.action, "user.session_revoked")));
+      .where(and(eq(auditEvents.targetUserId, alice.user.id), eq(auditEvents.action, "user.sessions_revoked")));
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ actorUserId: alice.user.id, actorEmail: alice.user.email, ip: "203.0.113.5", userAgent: ua, details: { scope: "others", revoked: 2 } });
     for (const t of [alice.token, laptop.token, phone.token]) expect(JSON.stringify(events)).not.toContain(t);
