@@ -1,9 +1,10 @@
-import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "../db";
-import { auditEvents } from "../db/schema";
+import { auditEvents, users } from "../db/schema";
 import { audit, type AuditAction, type RequestMeta } from "./audit";
 import { csvRow } from "./csv";
+import { lookupEmail } from "./email";
 import { afterCursor, cursorTimestamp, decodeCursor, page, type Keyset } from "./keyset";
 
 // Reading the audit trail: one filtered, keyset-paged list (GET /api/audit) and an export that walks
@@ -41,7 +42,8 @@ export const MAX_LIMIT = 100;
 /** The export reads at most this many rows per query. */
 export const EXPORT_BATCH_SIZE = 1000;
 
-export type UserRef = { id: string } | { email: string };
+/** A user id, or an address (with its canonical form, lib/email.ts). */
+export type UserRef = { id: string } | { email: string; canonical?: string };
 
 export type AuditFilters = {
   /** Exact action names (one, or every known action under a prefix such as "invitation."). */
@@ -75,8 +77,8 @@ function parseInstant(value: string): string | null {
 
 function parseUserRef(value: string): UserRef | null {
   if (UUID.test(value)) return { id: value.toLowerCase() };
-  if (value.includes("@") && value.length <= 254 && !/[\u0000-\u001f]/.test(value)) return { email: value };
-  return null;
+  const canonical = lookupEmail(value);
+  return canonical ? { email: value.trim(), canonical } : null;
 }
 
 function parseAction(value: string): string[] | null {
@@ -162,13 +164,25 @@ export function parseAuditQuery(params: URLSearchParams, opts: { paging: boolean
 function conditions(f: AuditFilters, after: Keyset | null): SQL | undefined {
   const c: SQL[] = [];
   if (f.actions) c.push(f.actions.length === 1 ? eq(auditEvents.action, f.actions[0]) : inArray(auditEvents.action, f.actions));
-  // An address is compared as the event recorded it (the user row may be gone): case-insensitively.
-  if (f.actor) c.push("id" in f.actor ? eq(auditEvents.actorUserId, f.actor.id) : sql`lower(${auditEvents.actorEmail}) = lower(${f.actor.email})`);
-  if (f.target) c.push("id" in f.target ? eq(auditEvents.targetUserId, f.target.id) : sql`lower(${auditEvents.targetEmail}) = lower(${f.target.email})`);
+  if (f.actor) c.push(whoMatches(auditEvents.actorUserId, auditEvents.actorEmail, f.actor));
+  if (f.target) c.push(whoMatches(auditEvents.targetUserId, auditEvents.targetEmail, f.target));
   if (f.from) c.push(sql`${auditEvents.createdAt} >= ${f.from}::timestamptz`);
   if (f.to) c.push(sql`${auditEvents.createdAt} < ${f.to}::timestamptz`);
   if (after) c.push(afterCursor(auditEvents.createdAt, auditEvents.id, after));
   return c.length ? and(...c) : undefined;
+}
+
+/**
+ * An address matches the events of the account it names now (by canonical form, as sign-in finds
+ * it: ΟΔΟΣ@… finds οδος@…), and, since that row may be deleted, the events that recorded the address
+ * itself, compared case-insensitively with lower().
+ */
+function whoMatches(idColumn: SQLWrapper, emailColumn: SQLWrapper, ref: UserRef): SQL {
+  if ("id" in ref) return sql`${idColumn} = ${ref.id}::uuid`;
+  const byAccount = ref.canonical
+    ? sql`${idColumn} IN (SELECT ${users.id} FROM ${users} WHERE ${users.emailCanonical} = ${ref.canonical}) OR `
+    : sql``;
+  return sql`(${byAccount}lower(${emailColumn}) = lower(${ref.email}))`;
 }
 
 const columns = {

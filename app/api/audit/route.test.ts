@@ -177,6 +177,22 @@ describe("GET /api/audit: filters", () => {
     expect(await actions(`?actor=${actor}&from=2021-03-02&to=2021-03-02`)).toEqual([]);
   });
 
+  it("an address finds its account's events by canonical form (ΟΔΟΣ finds οδος), and a deleted account's by the recorded address", async () => {
+    const admin = await createUserWithSession("admin");
+    const tag = randomUUID().slice(0, 8);
+    const greek = await createUserWithSession("member", `οδος-${tag}@example.com`);
+    const db = await getDb();
+    await audit(db, { action: "user.login", actorUserId: greek.user.id, targetUserId: greek.user.id });
+    // lower('ΟΔΟΣ') is 'οδοσ', not 'οδος': only the canonical comparison finds these.
+    const upper = encodeURIComponent(`ΟΔΟΣ-${tag}@EXAMPLE.COM`);
+    expect((await listOk(`?actor=${upper}`, admin.cookie)).events.map((e) => e.actor?.id)).toEqual([greek.user.id]);
+    expect((await listOk(`?target=${upper}`, admin.cookie)).events).toHaveLength(1);
+    const gone = randomUUID();
+    await db.insert(auditEvents).values({ action: "user.deleted", actorUserId: admin.user.id, targetUserId: gone, targetEmail: `Gone-${tag}@Example.com` });
+    const deleted = await listOk(`?target=${encodeURIComponent(`gone-${tag}@example.COM`)}`, admin.cookie);
+    expect(deleted.events.map((e) => e.target)).toEqual([{ id: gone, email: `Gone-${tag}@Example.com` }]);
+  });
+
   it("every known action is accepted as a filter", async () => {
     const admin = await createUserWithSession("admin");
     for (const action of AUDIT_ACTIONS) {
@@ -239,7 +255,7 @@ describe("the list and export queries walk an index in order", () => {
     ["an action prefix", { actions: ["invitation.created", "invitation.revoked"] }],
     ["actor id", { actor: { id: randomUUID() } }],
     ["target id", { target: { id: randomUUID() } }],
-    ["actor email", { actor: { email: "a@example.com" } }],
+    ["actor email", { actor: { email: "A@example.com", canonical: "a@example.com" } }],
     ["from and to", { from: "2021-01-01T00:00:00Z", to: "2022-01-01T00:00:00Z" }],
   ])("%s: no Sort node", async (_name, filters) => {
     const db = await getDb();
