@@ -90,6 +90,9 @@ async function openPglite(dir: string): Promise<Handle> {
     const db = drizzle(client, { schema });
     await migrate(db, { migrationsFolder });
     await backfillCanonicalEmails(db as unknown as DB);
+    // PGlite has no autovacuum, so no statistics unless asked: without them the planner takes a big
+    // table for an empty one and sorts instead of walking an index. Refreshed again by lib/startup.ts.
+    await client.exec("ANALYZE");
     return {
       db: db as unknown as DB,
       driver: "pglite",

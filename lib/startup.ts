@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { getDb, getHandle } from "../db";
 import { authSecrets } from "./auth/secret";
 import { pruneSessions } from "./auth/session";
@@ -39,6 +40,8 @@ export async function startup(): Promise<void> {
   const prune = setInterval(() => {
     pruneRateLimits(db).catch(() => {});
     pruneSessions(db).catch(() => {});
+    // PGlite has no autovacuum: keep the planner's statistics fresh (Postgres does this itself).
+    if (driver === "pglite") db.execute(sql`ANALYZE`).catch(() => {});
   }, 10 * 60 * 1000);
   prune.unref();
   if (env().NODE_ENV !== "production") logger.info("development mode");
