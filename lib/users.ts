@@ -1,4 +1,4 @@
-import { and, count, desc, eq, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
+import { and, count, eq, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { DB } from "../db";
 import { invitations, users, type Role } from "../db/schema";
 import { audit, type RequestMeta } from "./audit";
@@ -67,12 +67,25 @@ function statusCondition(status: UserStatus): SQL {
  */
 export async function listUsers(db: DB, query: ListUsersQuery = {}): Promise<UsersPage> {
   const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_USERS_PAGE), 1), MAX_USERS_PAGE);
+  const found = await usersPageQuery(db, query, limit + 1);
+  const { rows, nextCursor } = page("users", found, limit);
+  return { users: rows.map(toListItem), nextCursor };
+}
+
+// The index is `created_at DESC NULLS LAST, id DESC NULLS LAST` (drizzle-kit's `.desc()`), while a
+// bare `DESC` (drizzle's desc()) means NULLS FIRST: the planner could then not walk the index in
+// order and would read and sort every matching row for each page. The columns are NOT NULL, so the
+// order is the same.
+const NEWEST_FIRST = [sql`${users.createdAt} DESC NULLS LAST`, sql`${users.id} DESC NULLS LAST`];
+
+/** The query for up to `limit` matching users after `query.after`, newest first (exported for plan tests). */
+export function usersPageQuery(db: DB, query: ListUsersQuery, limit: number) {
   const where: SQL[] = [];
   if (query.q !== undefined) where.push(sql`${users.emailCanonical} LIKE ${`%${escapeLike(canonicalEmail(query.q))}%`} ESCAPE '\\'`);
   if (query.role) where.push(eq(users.role, query.role));
   if (query.status) where.push(statusCondition(query.status));
   if (query.after) where.push(afterCursor(users.createdAt, users.id, query.after));
-  const found = await db
+  return db
     .select({
       id: users.id,
       email: users.email,
@@ -85,10 +98,8 @@ export async function listUsers(db: DB, query: ListUsersQuery = {}): Promise<Use
     })
     .from(users)
     .where(where.length ? and(...where) : undefined)
-    .orderBy(desc(users.createdAt), desc(users.id))
-    .limit(limit + 1);
-  const { rows, nextCursor } = page("users", found, limit);
-  return { users: rows.map(toListItem), nextCursor };
+    .orderBy(...NEWEST_FIRST)
+    .limit(limit);
 }
 
 function toListItem(u: { id: string; email: string; role: Role; passwordHash: string | null; disabledAt: Date | null; createdAt: Date; lastSignInAt: Date | null }): UserListItem {
