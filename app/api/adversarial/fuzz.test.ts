@@ -19,14 +19,17 @@ import { z } from "zod";
 import { getDb } from "@/db";
 import { checkPasswordPolicy } from "@/lib/password-strength";
 import { ERRORS } from "@/lib/errors";
-import { MAX_INVITATION_SECONDS } from "@/lib/invitations";
+import { checkEmail } from "@/lib/email";
+import { MAX_BULK_EMAILS, MAX_INVITATION_SECONDS } from "@/lib/invitations";
+import { encodeCursor } from "@/lib/keyset";
 import { rows } from "@/lib/rate-limit";
 import { createUserWithSession, inviteUser, ORIGIN, request, strongPassword } from "@/lib/testing/api";
 import { POST as login } from "../auth/login/route";
 import { POST as logout } from "../auth/logout/route";
 import { POST as reissue } from "../invitations/[id]/reissue/route";
 import { POST as revoke } from "../invitations/[id]/revoke/route";
-import { POST as createInvitationRoute } from "../invitations/route";
+import { POST as bulkInvitationsRoute } from "../invitations/bulk/route";
+import { GET as listInvitationsRoute, POST as createInvitationRoute } from "../invitations/route";
 import { GET as meGet } from "../me/route";
 import { POST as claim } from "../onboarding/claim_token/route";
 import { GET as getToken } from "../onboarding/get_token/route";
@@ -43,6 +46,8 @@ const RUNS = {
   claimWithJwt: 1200,
   getToken: 1000,
   invitations: 1500,
+  bulkInvitations: 300,
+  listInvitations: 500,
   patchUser: 1200,
   revoke: 600,
   reissue: 600,
@@ -766,6 +771,83 @@ describe(`API fuzz (fast-check, seed ${SEED})`, () => {
       if (who === "member") headers.cookie = fx.member.cookie;
       await expectCleanError(await createInvitationRoute(buildRequest("/api/invitations", "POST", env, headers)), [fx.admin.token, fx.member.token]);
     }, ["400 invalid_request", "413 payload_too_large", "415 unsupported_media_type", "409 user_exists", "403 forbidden", "401 unauthorized"]);
+  });
+
+  // ---- POST /api/invitations/bulk ---------------------------------------------------------------
+
+  it("POST /api/invitations/bulk: a bad shape is a 4xx; bad lines are each their own outcome (200), never a 5xx; nothing is created", async () => {
+    // Lines that can never be invited: not addresses, invisible characters, or accounts that exist.
+    const badLine = fc.oneof(
+      nastyString.filter((s) => !checkEmail(s).ok),
+      fc.tuple(fc.string({ maxLength: 6 }), fc.constantFrom("\u200B", "\u00AD", "\u202E", "\uFEFF", "\u2060")).map(([a, inv]) => `fuzz${a.replace(/[\s@]/g, "")}${inv}@example.com`),
+      fc.constantFrom(fx.admin.user.email, fx.member.user.email.toUpperCase(), `  ${fx.member.user.email}\t`, `${fx.admin.user.email.toUpperCase()}`),
+    );
+    const lines = fc.array(badLine, { minLength: 1, maxLength: 12 });
+    const goodRole = fc.constantFrom("admin", "member");
+    const okShape = fc
+      .record({
+        emails: lines,
+        role: goodRole,
+        expires_in_seconds: field(fc.integer({ min: 1, max: MAX_INVITATION_SECONDS })),
+        replace: field(fc.boolean()),
+      })
+      .map(objectOf);
+    const badShape = fc.oneof(
+      fc.record({ emails: fc.oneof(wrongType.filter((v) => !Array.isArray(v)), fc.constant([])), role: goodRole }),
+      fc.record({ emails: fc.array(wrongType.filter((v) => typeof v !== "string"), { minLength: 1, maxLength: 3 }).chain((junk) => lines.map((l) => [...l, ...junk])), role: goodRole }),
+      fc.record({ emails: fc.constant(Array.from({ length: MAX_BULK_EMAILS + 1 }, (_, i) => `x${i}`)), role: goodRole }),
+      fc.record({ emails: lines, role: fc.oneof(wrongType, fc.constantFrom("", "Admin", "owner", "member ")) }),
+      fc.record({ emails: lines }),
+      fc.record({ emails: lines, role: goodRole, expires_in_seconds: fc.constantFrom(0, -1, 1.5, MAX_INVITATION_SECONDS + 1, "3600", null) }),
+      fc.record({ emails: lines, role: goodRole, replace: fc.constantFrom("true", 1, 0, null, "yes") }),
+    );
+    const arb = fc.record({
+      env: envelopes(fc.oneof(badShape, okShape), okShape),
+      who: fc.constantFrom("admin", "admin", "admin", "admin", "admin", "member", "none"),
+    });
+    const outcomes = new Set(["invalid_email", "user_exists", "duplicate"]);
+    await fuzz("bulkInvitations", arb, async ({ env, who }) => {
+      const headers: Record<string, string> = { origin: ORIGIN };
+      if (who === "admin") headers.cookie = fx.admin.cookie;
+      if (who === "member") headers.cookie = fx.member.cookie;
+      const res = await bulkInvitationsRoute(buildRequest("/api/invitations/bulk", "POST", env, headers));
+      if (res.status !== 200) return expectCleanError(res, [fx.admin.token, fx.member.token]);
+      record("200");
+      if (who !== "admin") throw new Error(`200 for ${who}`);
+      const sentText = env.body.kind === "json" ? (JSON.stringify(env.body.value) ?? "") : env.body.kind === "none" ? "" : env.body.text;
+      const sent = JSON.parse(sentText) as { emails: string[] };
+      const got = (await res.json()) as { results: Array<{ email: string; outcome: string; invitation?: unknown }> };
+      if (got.results.length !== sent.emails.length) throw new Error(`${got.results.length} results for ${sent.emails.length} lines`);
+      for (const [i, r] of got.results.entries()) {
+        if (r.email !== sent.emails[i]) throw new Error(`result ${i} names ${JSON.stringify(r.email)}, line was ${JSON.stringify(sent.emails[i])}`);
+        if (!outcomes.has(r.outcome) || r.invitation !== undefined) throw new Error(`line ${JSON.stringify(r.email)}: ${r.outcome}`);
+      }
+    }, ["200", "400 invalid_request", "415 unsupported_media_type", "403 forbidden", "401 unauthorized"]);
+  });
+
+  // ---- GET /api/invitations ----------------------------------------------------------------------
+
+  it("GET /api/invitations with arbitrary query strings: 200 or 400 invalid_request, never a 5xx", async () => {
+    const at = { createdAt: "2026-01-01T00:00:00.000000Z", id: "00000000-0000-4000-8000-000000000000" };
+    const value = fc.oneof(
+      nastyString,
+      fc.constantFrom("pending", "accepted", "expired", "revoked", "PENDING", "all", "", "0", "1", "50", "100", "101", "-1", "1e2", "0x10", " 5", "abc", "%", "_", "\\", "%%%", "a_b"),
+      fc.constantFrom(encodeCursor("invitations", at), encodeCursor("users", at), encodeCursor("audit", at), `${encodeCursor("invitations", at)}x`),
+      fc.string({ minLength: 250, maxLength: 260 }),
+    );
+    const query = fc.dictionary(fc.constantFrom("status", "q", "limit", "cursor", "other"), value, { maxKeys: 4 });
+    await fuzz("listInvitations", query, async (q) => {
+      const url = new URL("/api/invitations", ORIGIN);
+      for (const [k, v] of Object.entries(q)) url.searchParams.set(k, v.toWellFormed());
+      const res = await listInvitationsRoute(new Request(url, { headers: { cookie: fx.admin.cookie, "x-forwarded-for": IP } }));
+      if (res.status === 200) {
+        record("200");
+        const got = (await res.json()) as { invitations: unknown[]; next_cursor: unknown };
+        if (!Array.isArray(got.invitations) || got.invitations.length > 100) throw new Error("bad list");
+        return;
+      }
+      await expectCleanError(res, [fx.admin.token], (status, code) => status === 400 && code === "invalid_request");
+    }, ["200", "400 invalid_request"]);
   });
 
   // ---- PATCH /api/users/[id] -----------------------------------------------------------------
