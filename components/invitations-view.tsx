@@ -190,7 +190,6 @@ export function InvitationsView() {
                       <th>Role</th>
                       <th>Status</th>
                       <th>Invited by</th>
-                      <th>Sent</th>
                       <th>When</th>
                       <th>
                         <span className="sr-only">Actions</span>
@@ -229,11 +228,13 @@ function Row({ i, actions, history }: { i: InvitationRow; actions: React.ReactNo
         <span className={`status ${i.status}`}>{i.status}</span>
       </td>
       <td data-label="Invited by">{by ?? <span className="muted">—</span>}</td>
-      <td data-label="Sent">
-        <RelativeTime iso={i.created_at} />
-      </td>
       <td data-label="When">
-        <StateTime i={i} />
+        <span className="stacked-times">
+          <StateTime i={i} />
+          <span className="muted">
+            <RelativeTime iso={i.created_at} prefix="sent" />
+          </span>
+        </span>
       </td>
       <td className="cell-actions">{actions}</td>
     </tr>
@@ -279,21 +280,21 @@ function InvitationGroup({
       />
       {open && history?.status === "loading" ? (
         <tr className="history">
-          <td colSpan={7} className="loading">
+          <td colSpan={6} className="loading">
             Loading history…
           </td>
         </tr>
       ) : null}
       {open && history?.status === "error" ? (
         <tr className="history">
-          <td colSpan={7} role="status">
+          <td colSpan={6} role="status">
             Could not load the history: {history.message}
           </td>
         </tr>
       ) : null}
       {open && history?.status === "ok" && history.rows.length === 0 ? (
         <tr className="history">
-          <td colSpan={7} className="muted" role="status">
+          <td colSpan={6} className="muted" role="status">
             No earlier invitations for {latest.email}.
           </td>
         </tr>

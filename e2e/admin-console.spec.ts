@@ -14,6 +14,19 @@ function watchCsp(page: Page): string[] {
   return violations;
 }
 
+// Sign-ins are rate limited per (IP, address): the whole suite shares 127.0.0.1, so this file signs the
+// admin in once and hands the session cookie to each browser context.
+let adminCookie: Promise<string> | undefined;
+const adminSession = (baseURL: string) => (adminCookie ??= apiLogin(baseURL, E2E_ADMIN.email, E2E_ADMIN.password));
+
+async function asAdmin(page: Page, baseURL: string) {
+  const cookie = await adminSession(baseURL);
+  const at = cookie.indexOf("=");
+  await page.context().addCookies([{ name: cookie.slice(0, at), value: cookie.slice(at + 1), url: baseURL }]);
+  await page.goto("/dashboard");
+  await expect(page.getByTestId("whoami")).toContainText(E2E_ADMIN.email);
+}
+
 async function signIn(page: Page, email: string, password: string) {
   await page.goto("/login");
   await page.getByLabel("Email", { exact: true }).fill(email);
@@ -24,7 +37,7 @@ async function signIn(page: Page, email: string, password: string) {
 
 /** A member with a password: invited through the API, claimed in its own browser context. */
 async function makeMember(browser: Browser, baseURL: string) {
-  const cookie = await apiLogin(baseURL, E2E_ADMIN.email, E2E_ADMIN.password);
+  const cookie = await adminSession(baseURL);
   const email = `member-${Date.now()}@example.com`;
   const inv = await apiInvite(baseURL, cookie, email, "member");
   const password = `Quartz-Lantern-${Date.now()}-Meadow`;
@@ -39,9 +52,9 @@ async function makeMember(browser: Browser, baseURL: string) {
   return { email, password };
 }
 
-test("invite → the link is shown once → revoke after confirming → the invitee's page says revoked", async ({ page }) => {
+test("invite → the link is shown once → revoke after confirming → the invitee's page says revoked", async ({ page, baseURL }) => {
   const violations = watchCsp(page);
-  await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  await asAdmin(page, baseURL!);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Invitations" }).click();
   await page.waitForURL("**/dashboard/invitations");
 
@@ -95,7 +108,7 @@ test("invite → the link is shown once → revoke after confirming → the invi
 
 test("filters live in the URL: a shared link shows the same view, and Back works", async ({ page, baseURL }) => {
   const violations = watchCsp(page);
-  const cookie = await apiLogin(baseURL!, E2E_ADMIN.email, E2E_ADMIN.password);
+  const cookie = await adminSession(baseURL!);
   const gone = `gone-${Date.now()}@example.com`;
   const inv = await apiInvite(baseURL!, cookie, gone);
   const revoked = await fetch(`${baseURL}/api/invitations/${inv.id}/revoke`, { method: "POST", headers: { origin: baseURL!, cookie, "content-type": "application/json" }, body: "{}" });
@@ -103,7 +116,7 @@ test("filters live in the URL: a shared link shows the same view, and Back works
   const live = `live-${Date.now()}@example.com`;
   await apiInvite(baseURL!, cookie, live);
 
-  await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  await asAdmin(page, baseURL!);
   await page.goto("/dashboard/invitations?status=revoked");
   const rows = page.getByTestId("invitation-row");
   await expect(rows.filter({ hasText: gone })).toBeVisible();
@@ -171,9 +184,9 @@ test("at 390 × 844 the pages do not scroll sideways", async ({ browser, baseURL
   const context = await browser.newContext({ baseURL, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const page = await context.newPage();
   const violations = watchCsp(page);
-  const cookie = await apiLogin(baseURL!, E2E_ADMIN.email, E2E_ADMIN.password);
+  const cookie = await adminSession(baseURL!);
   await apiInvite(baseURL!, cookie, `a-very-long-address-for-a-narrow-screen-${Date.now()}@subdomain.example.com`);
-  await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  await asAdmin(page, baseURL!);
   for (const path of ["/dashboard", "/dashboard/invitations", "/dashboard/users", "/dashboard/audit", "/account"]) {
     await page.goto(path);
     await expect(page.locator("main h1").first()).toBeVisible();
@@ -189,9 +202,9 @@ test("at 390 × 844 the pages do not scroll sideways", async ({ browser, baseURL
   await context.close();
 });
 
-test("bulk invite: a pasted list → a results table with links → one CSV of the new links", async ({ page }) => {
+test("bulk invite: a pasted list → a results table with links → one CSV of the new links", async ({ page, baseURL }) => {
   const violations = watchCsp(page);
-  await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  await asAdmin(page, baseURL!);
   await page.goto("/dashboard/invitations");
   const stamp = Date.now();
   const a = `bulk-a-${stamp}@example.com`;
