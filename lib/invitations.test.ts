@@ -9,8 +9,10 @@ import {
   createInvitation,
   domainAllowed,
   DEFAULT_INVITATION_SECONDS,
+  invitationsPageQuery,
   invitationStatus,
   invitationUrl,
+  type InvitationQuery,
   listInvitations,
   reissueInvitation,
   revokeInvitation,
@@ -19,6 +21,7 @@ import { createUserWithSession, uniqueEmail } from "./testing/api";
 import { raceBehindLocks } from "./testing/overlap";
 import { canonicalEmail } from "./email";
 import { decodeCursor } from "./keyset";
+import { rows } from "./rate-limit";
 
 function secretOf(url: string): string {
   const u = new URL(url);
@@ -389,5 +392,30 @@ describe("listInvitations (lib)", () => {
     expect(second.nextCursor).toBeNull();
     expect((await listInvitations(db, { q: t, limit: 0 })).invitations).toHaveLength(1);
     expect((await listInvitations(db, { status: "revoked", q: t })).invitations.map((i) => i.id)).toEqual([made[0].id]);
+  });
+});
+
+describe("the invitations list walks a (created_at, id) index in order", () => {
+  // With sorting priced out, a Sort node left in the plan means no index gives the order, and each
+  // page would read and sort every matching row (drizzle's desc() is NULLS FIRST; the indexes are
+  // NULLS LAST). The q filter is served by the trigram index instead, then sorted: not checked here.
+  const cursor = { createdAt: "2030-01-01T00:00:00.000000Z", id: "ffffffff-ffff-4fff-bfff-ffffffffffff" };
+  it.each<[string, InvitationQuery]>([
+    ["no filter", {}],
+    ["a cursor", { cursor }],
+    ["pending", { status: "pending", cursor }],
+    ["expired", { status: "expired" }],
+    ["revoked", { status: "revoked", cursor }],
+    ["accepted", { status: "accepted" }],
+  ])("%s: no Sort node", async (_name, query) => {
+    const db = await getDb();
+    const plan = await db.transaction(async (tx) => {
+      await tx.execute(sql`SET LOCAL enable_sort = off`);
+      await tx.execute(sql`SET LOCAL enable_seqscan = off`);
+      const result = await tx.execute(sql`EXPLAIN ${invitationsPageQuery(tx as unknown as typeof db, query, 51)}`);
+      return rows<Record<string, string>>(result).map((r) => Object.values(r)[0]).join("\n");
+    });
+    expect(plan).toMatch(/Index/);
+    expect(plan).not.toMatch(/Sort/);
   });
 });

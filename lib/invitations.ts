@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, sql, type SQL } from "drizzle-orm";
+import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { DB } from "../db";
@@ -334,11 +334,24 @@ export function containsPattern(part: string): string {
  */
 export async function listInvitations(db: DB, query: InvitationQuery = {}): Promise<{ invitations: InvitationListItem[]; nextCursor: string | null }> {
   const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_INVITATION_PAGE), 1), MAX_INVITATION_PAGE);
+  const found = await invitationsPageQuery(db, query, limit + 1);
+  const { rows: shown, nextCursor } = page("invitations", found, limit);
+  return { invitations: shown.map(({ cursor_ts: _cursor, ...item }) => item), nextCursor };
+}
+
+// The indexes are `created_at DESC NULLS LAST, id DESC NULLS LAST` (drizzle-kit's `.desc()`), while a
+// bare `DESC` (drizzle's desc()) means NULLS FIRST: the planner could then not walk an index in order
+// and would read and sort every matching row for each page. The columns are NOT NULL, so the order
+// is the same.
+const NEWEST_FIRST = [sql`${invitations.createdAt} DESC NULLS LAST`, sql`${invitations.id} DESC NULLS LAST`];
+
+/** Up to `limit` matching invitations after `query.cursor`, newest first (exported for plan tests). */
+export function invitationsPageQuery(db: DB, query: InvitationQuery, limit: number) {
   const conditions: SQL[] = [];
   if (query.status) conditions.push(statusCondition(query.status));
   if (query.q !== undefined) conditions.push(sql`${invitations.emailCanonical} LIKE ${containsPattern(canonicalEmail(query.q))} ESCAPE '\\'`);
   if (query.cursor) conditions.push(afterCursor(invitations.createdAt, invitations.id, query.cursor));
-  const found = await db
+  return db
     .select({
       id: invitations.id,
       email: users.email,
@@ -356,10 +369,8 @@ export async function listInvitations(db: DB, query: InvitationQuery = {}): Prom
     .innerJoin(users, eq(users.id, invitations.userId))
     .leftJoin(inviter, eq(inviter.id, invitations.createdBy))
     .where(conditions.length ? and(...conditions) : undefined)
-    .orderBy(desc(invitations.createdAt), desc(invitations.id))
-    .limit(limit + 1);
-  const { rows: shown, nextCursor } = page("invitations", found, limit);
-  return { invitations: shown.map(({ cursor_ts: _cursor, ...item }) => item), nextCursor };
+    .orderBy(...NEWEST_FIRST)
+    .limit(limit);
 }
 
 // ---- Revoke and re-issue ------------------------------------------------------------------------
