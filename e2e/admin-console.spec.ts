@@ -236,3 +236,48 @@ test("bulk invite: a pasted list → a results table with links → one CSV of t
   await expect(page.getByTestId("invitation-row").filter({ hasText: b })).toBeVisible();
   expect(violations).toEqual([]);
 });
+
+test("users: role change and disabling ask first; a disabled user's role is not offered; only invited users can be deleted", async ({ page, browser, baseURL }) => {
+  const violations = watchCsp(page);
+  const member = await makeMember(browser, baseURL!);
+  const invited = `never-${Date.now()}@example.com`;
+  await apiInvite(baseURL!, await adminSession(baseURL!), invited);
+  await asAdmin(page, baseURL!);
+  const status = page.getByTestId("users-status");
+
+  await page.goto(`/dashboard/users?q=${encodeURIComponent(member.email)}`);
+  const row = page.getByTestId("user-row").filter({ hasText: member.email });
+  await expect(row.locator(".status")).toHaveText("active");
+  await expect(row.getByRole("button", { name: `Delete ${member.email}` })).toHaveCount(0);
+
+  await row.getByLabel(`Role of ${member.email}`).selectOption("admin");
+  const promote = page.getByRole("dialog", { name: "Make this user an admin?" });
+  await promote.getByRole("button", { name: "Cancel" }).click();
+  await expect(row.getByLabel(`Role of ${member.email}`)).toHaveValue("member");
+  await row.getByLabel(`Role of ${member.email}`).selectOption("admin");
+  await promote.getByRole("button", { name: "Make admin" }).click();
+  await expect(status).toContainText(`${member.email} is now an admin.`);
+  await expect(row.getByLabel(`Role of ${member.email}`)).toHaveValue("admin");
+
+  await row.getByRole("button", { name: `Disable ${member.email}` }).click();
+  await page.getByRole("dialog", { name: "Disable this account?" }).getByRole("button", { name: "Disable account" }).click();
+  await expect(status).toContainText(`${member.email} is disabled.`);
+  await expect(row.locator(".status").last()).toHaveText("disabled");
+  await expect(row.getByLabel(`Role of ${member.email}`)).toHaveCount(0);
+  await row.getByRole("button", { name: `Enable ${member.email}` }).click();
+  await expect(status).toContainText(`${member.email} is enabled again.`);
+
+  await page.goto(`/dashboard/users?status=pending&q=${encodeURIComponent(invited)}`);
+  const pending = page.getByTestId("user-row").filter({ hasText: invited });
+  await pending.getByRole("button", { name: `Delete ${invited}` }).click();
+  await page.getByRole("dialog", { name: "Delete this invited user?" }).getByRole("button", { name: "Delete user" }).click();
+  await expect(status).toContainText(`Deleted ${invited}.`);
+  await expect(page.getByTestId("user-row")).toHaveCount(0);
+  await expect(page.getByText("No users match these filters.")).toBeVisible();
+
+  // The Overview counts and the audit log read as sentences.
+  await page.goto("/dashboard/audit");
+  await expect(page.getByRole("table", { name: "Audit log" })).toContainText(`${E2E_ADMIN.email} deleted ${invited}`);
+  await expect(page.getByRole("table", { name: "Audit log" })).toContainText(`${E2E_ADMIN.email} changed ${member.email}'s role from member to admin`);
+  expect(violations).toEqual([]);
+});
