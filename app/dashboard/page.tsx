@@ -2,7 +2,8 @@ import Link from "next/link";
 import { auditSentence } from "@/components/audit-sentence";
 import { requireSignedIn } from "@/components/page-session";
 import { RelativeTime } from "@/components/relative-time";
-import { overviewCounts, recentEvents, teamAdmins } from "./overview-data";
+import { getDb } from "@/db";
+import { overviewCounts, recentEvents, teamAdmins } from "@/lib/overview";
 
 export const metadata = { title: "Overview" };
 
@@ -15,7 +16,7 @@ export default async function OverviewPage() {
   );
 
   if (user.role !== "admin") {
-    const admins = await teamAdmins();
+    const admins = await teamAdmins(await getDb());
     return (
       <>
         <section className="card">
@@ -44,7 +45,7 @@ export default async function OverviewPage() {
     );
   }
 
-  const [counts, events] = await Promise.all([overviewCounts(), recentEvents(8)]);
+  const [counts, events] = await Promise.all([overviewCounts(await getDb()), recentEvents(await getDb(), 8)]);
   const stat = (label: string, value: number, href: string) => (
     <div className="stat">
       <dt>{label}</dt>

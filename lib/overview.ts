@@ -1,12 +1,12 @@
-import "server-only";
 import { sql, type SQL } from "drizzle-orm";
-import { getDb } from "@/db";
+import type { DB } from "../db";
 
-// Read-only queries for the Overview page. They live here, not in lib/, because they only feed this
-// page: counts by state, the latest audit events and the team's admins. Nothing here writes.
+// Read-only queries for the Overview page (/dashboard): counts by state, the latest audit events and
+// the team's admins. Nothing here writes. The counts read whole tables: fine for a team, slow at a
+// million rows (the lists themselves are keyset-paged and indexed; see npm run bench:scale).
 
-async function rows<T>(query: SQL): Promise<T[]> {
-  const result = await (await getDb()).execute(query);
+async function rows<T>(db: DB, query: SQL): Promise<T[]> {
+  const result = await db.execute(query);
   return ((result as { rows?: T[] }).rows ?? (result as unknown as T[])) as T[];
 }
 
@@ -15,15 +15,15 @@ export type OverviewCounts = {
   users: { active: number; pending: number; disabled: number };
 };
 
-export async function overviewCounts(): Promise<OverviewCounts> {
-  const [inv] = await rows<Record<string, number | string>>(sql`
+export async function overviewCounts(db: DB): Promise<OverviewCounts> {
+  const [inv] = await rows<Record<string, number | string>>(db, sql`
     SELECT
       count(*) FILTER (WHERE NOT is_accepted AND revoked_at IS NULL AND expires_at > now()) AS pending,
       count(*) FILTER (WHERE is_accepted) AS accepted,
       count(*) FILTER (WHERE NOT is_accepted AND revoked_at IS NULL AND expires_at <= now()) AS expired,
       count(*) FILTER (WHERE NOT is_accepted AND revoked_at IS NOT NULL) AS revoked
     FROM invitations`);
-  const [usr] = await rows<Record<string, number | string>>(sql`
+  const [usr] = await rows<Record<string, number | string>>(db, sql`
     SELECT
       count(*) FILTER (WHERE disabled_at IS NULL AND password_hash IS NOT NULL) AS active,
       count(*) FILTER (WHERE disabled_at IS NULL AND password_hash IS NULL) AS pending,
@@ -45,7 +45,7 @@ export type RecentEvent = {
   created_at: string;
 };
 
-export async function recentEvents(limit = 8): Promise<RecentEvent[]> {
+export async function recentEvents(db: DB, limit = 8): Promise<RecentEvent[]> {
   const list = await rows<{
     id: string;
     action: string;
@@ -55,7 +55,7 @@ export async function recentEvents(limit = 8): Promise<RecentEvent[]> {
     target_email: string | null;
     details: Record<string, unknown> | string | null;
     created_at: Date | string;
-  }>(sql`
+  }>(db, sql`
     SELECT id, action, actor_user_id, actor_email, target_user_id, target_email, details, created_at
     FROM audit_events ORDER BY created_at DESC, id DESC LIMIT ${limit}`);
   return list.map((e) => ({
@@ -69,8 +69,8 @@ export async function recentEvents(limit = 8): Promise<RecentEvent[]> {
 }
 
 /** Active admins, for a member to know whom to ask. */
-export async function teamAdmins(): Promise<string[]> {
-  const list = await rows<{ email: string }>(sql`
+export async function teamAdmins(db: DB): Promise<string[]> {
+  const list = await rows<{ email: string }>(db, sql`
     SELECT email FROM users WHERE role = 'admin' AND disabled_at IS NULL AND password_hash IS NOT NULL
     ORDER BY email LIMIT 50`);
   return list.map((r) => r.email);
