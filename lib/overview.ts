@@ -57,7 +57,7 @@ export async function recentEvents(db: DB, limit = 8): Promise<RecentEvent[]> {
     created_at: Date | string;
   }>(db, sql`
     SELECT id, action, actor_user_id, actor_email, target_user_id, target_email, details, created_at
-    FROM audit_events ORDER BY created_at DESC, id DESC LIMIT ${limit}`);
+    FROM audit_events ORDER BY created_at DESC NULLS LAST, id DESC NULLS LAST LIMIT ${limit}`);
   return list.map((e) => ({
     id: e.id,
     action: e.action,
