@@ -5,7 +5,7 @@ import { auditEvents, users } from "../db/schema";
 import { audit, type AuditAction, type RequestMeta } from "./audit";
 import { csvRow } from "./csv";
 import { lookupEmail } from "./email";
-import { afterCursor, cursorTimestamp, decodeCursor, page, type Keyset } from "./keyset";
+import { afterCursor, cursorTimestamp, decodeCursor, newestFirst, page, type Keyset } from "./keyset";
 
 // Reading the audit trail: one filtered, keyset-paged list (GET /api/audit) and an export that walks
 // every matching event in batches (GET /api/audit/export). Both order by (created_at DESC, id DESC),
@@ -214,11 +214,7 @@ export type AuditRow = {
   cursor_ts: string;
 };
 
-// The indexes are `created_at DESC NULLS LAST, id DESC NULLS LAST` (drizzle-kit's `.desc()`), while a
-// bare `DESC` means NULLS FIRST in Postgres: with drizzle's desc() the planner cannot walk the index
-// in order and reads and sorts EVERY matching row for each page or batch. The columns are NOT NULL,
-// so the order is the same; spelling it like the index lets each batch read only its own rows.
-const NEWEST_FIRST = [sql`${auditEvents.createdAt} DESC NULLS LAST`, sql`${auditEvents.id} DESC NULLS LAST`];
+const NEWEST_FIRST = newestFirst(auditEvents.createdAt, auditEvents.id);
 
 /** The query for up to `limit` matching rows after `after`, newest first (exported for plan tests). */
 export function rowsQuery(db: DB, filters: AuditFilters, after: Keyset | null, limit: number) {

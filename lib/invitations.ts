@@ -7,7 +7,7 @@ import { audit, type RequestMeta } from "./audit";
 import { randomSecret, sha256Hex } from "./auth/tokens";
 import { canonicalEmail, checkEmail, hasEmailShape } from "./email";
 import { canonicalDomain, env, inviteDomains } from "./env";
-import { afterCursor, cursorTimestamp, page, type Keyset } from "./keyset";
+import { afterCursor, cursorTimestamp, newestFirst, page, type Keyset } from "./keyset";
 import { rows } from "./rate-limit";
 
 export const DEFAULT_INVITATION_SECONDS = 7 * 24 * 3600;
@@ -339,11 +339,7 @@ export async function listInvitations(db: DB, query: InvitationQuery = {}): Prom
   return { invitations: shown.map(({ cursor_ts: _cursor, ...item }) => item), nextCursor };
 }
 
-// The indexes are `created_at DESC NULLS LAST, id DESC NULLS LAST` (drizzle-kit's `.desc()`), while a
-// bare `DESC` (drizzle's desc()) means NULLS FIRST: the planner could then not walk an index in order
-// and would read and sort every matching row for each page. The columns are NOT NULL, so the order
-// is the same.
-const NEWEST_FIRST = [sql`${invitations.createdAt} DESC NULLS LAST`, sql`${invitations.id} DESC NULLS LAST`];
+const NEWEST_FIRST = newestFirst(invitations.createdAt, invitations.id);
 
 /** Up to `limit` matching invitations after `query.cursor`, newest first (exported for plan tests). */
 export function invitationsPageQuery(db: DB, query: InvitationQuery, limit: number) {

@@ -23,6 +23,16 @@ export function cursorTimestamp(column: SQLWrapper): SQL<string> {
   return sql<string>`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 }
 
+/**
+ * ORDER BY for every list: newest first. Spelled like the indexes (`DESC NULLS LAST`, drizzle-kit's
+ * `.desc()`): a bare `DESC` (drizzle's desc()) means NULLS FIRST, and the planner then cannot walk
+ * the index in order and reads and sorts every matching row for each page. The columns are NOT
+ * NULL, so the order is the same.
+ */
+export function newestFirst(createdAt: SQLWrapper, id: SQLWrapper): SQL[] {
+  return [sql`${createdAt} DESC NULLS LAST`, sql`${id} DESC NULLS LAST`];
+}
+
 /** `(created_at, id) < (cursor)`: the rows after the cursor in (created_at DESC, id DESC) order. */
 export function afterCursor(createdAt: SQLWrapper, id: SQLWrapper, cursor: Keyset): SQL {
   return sql`(${createdAt}, ${id}) < (${cursor.createdAt}::timestamptz, ${cursor.id}::uuid)`;

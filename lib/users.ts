@@ -7,7 +7,7 @@ import { revokeUserSessions } from "./auth/session";
 import { canonicalEmail, checkEmail } from "./email";
 import { env } from "./env";
 import { createInvitation } from "./invitations";
-import { afterCursor, cursorTimestamp, page, type Keyset } from "./keyset";
+import { afterCursor, cursorTimestamp, newestFirst, page, type Keyset } from "./keyset";
 import { logger } from "./logger";
 import { checkPasswordPolicy } from "./password-strength";
 
@@ -72,11 +72,7 @@ export async function listUsers(db: DB, query: ListUsersQuery = {}): Promise<Use
   return { users: rows.map(toListItem), nextCursor };
 }
 
-// The index is `created_at DESC NULLS LAST, id DESC NULLS LAST` (drizzle-kit's `.desc()`), while a
-// bare `DESC` (drizzle's desc()) means NULLS FIRST: the planner could then not walk the index in
-// order and would read and sort every matching row for each page. The columns are NOT NULL, so the
-// order is the same.
-const NEWEST_FIRST = [sql`${users.createdAt} DESC NULLS LAST`, sql`${users.id} DESC NULLS LAST`];
+const NEWEST_FIRST = newestFirst(users.createdAt, users.id);
 
 /** The query for up to `limit` matching users after `query.after`, newest first (exported for plan tests). */
 export function usersPageQuery(db: DB, query: ListUsersQuery, limit: number) {
