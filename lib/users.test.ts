@@ -68,6 +68,21 @@ describe("ensureFirstAdmin", () => {
     expect(await db.select().from(users)).toHaveLength(1);
   });
 
+  it("with ADMIN_PASSWORD after an admin invitation was sent: the pending link is revoked, and that is recorded", async () => {
+    const email = uniqueEmail("boot");
+    process.env.ADMIN_EMAIL = email;
+    delete process.env.ADMIN_PASSWORD;
+    const db = await getDb();
+    expect((await ensureFirstAdmin(db)).action).toBe("invited_admin");
+    process.env.ADMIN_PASSWORD = strongPassword();
+    expect(await ensureFirstAdmin(db)).toEqual({ action: "created_admin", email });
+    const [user] = await db.select().from(users).where(eq(users.email, email));
+    const [inv] = await db.select().from(invitations).where(eq(invitations.userId, user.id));
+    expect(inv.revokedAt).not.toBeNull();
+    const events = await db.select().from(auditEvents).where(eq(auditEvents.invitationId, inv.id));
+    expect(events.map((e) => [e.action, e.details])).toContainEqual(["invitation.revoked", { reason: "by_bootstrap" }]);
+  });
+
   it("without ADMIN_PASSWORD invites the admin once, then reports the pending invitation", async () => {
     const email = uniqueEmail("boot");
     process.env.ADMIN_EMAIL = email;

@@ -254,10 +254,15 @@ export async function ensureFirstAdmin(db: DB): Promise<BootstrapResult> {
       const [admin] = existing
         ? await tx.update(users).set({ role: "admin", passwordHash, disabledAt: null, updatedAt: new Date() }).where(eq(users.id, existing.id)).returning()
         : await tx.insert(users).values({ email: checked.email, emailCanonical: checked.canonical, role: "admin", passwordHash }).returning();
-      await tx
+      // A pending invitation for that address is moot now; like every revocation, it is recorded.
+      const revoked = await tx
         .update(invitations)
         .set({ revokedAt: sql`now()` })
-        .where(and(eq(invitations.userId, admin.id), eq(invitations.isAccepted, false), isNull(invitations.revokedAt)));
+        .where(and(eq(invitations.userId, admin.id), eq(invitations.isAccepted, false), isNull(invitations.revokedAt)))
+        .returning({ id: invitations.id });
+      for (const inv of revoked) {
+        await audit(tx, { action: "invitation.revoked", targetUserId: admin.id, invitationId: inv.id, details: { reason: "by_bootstrap" } });
+      }
       await audit(tx, { action: "admin.bootstrapped", targetUserId: admin.id, details: { via: "ADMIN_PASSWORD" } });
       return { action: "created_admin", email: admin.email } as const;
     }
