@@ -23,6 +23,7 @@ export const ACCESS = {
   "GET /api/me": "member",
   "GET /api/sessions": "member",
   "POST /api/sessions/revoke_others": "member",
+  "POST /api/me/password": "member",
 
   "GET /api/invitations": "admin",
   "POST /api/invitations": "admin",
@@ -32,6 +33,7 @@ export const ACCESS = {
   "GET /api/users": "admin",
   "PATCH /api/users/:id": "admin",
   "DELETE /api/users/:id": "admin",
+  "POST /api/users/:id/reset": "admin",
   "GET /api/audit": "admin",
   "GET /api/audit/export": "admin",
 } as const satisfies Record<string, Access>;

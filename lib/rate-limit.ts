@@ -24,6 +24,8 @@ export const LIMITS = {
   loginPerIp: { name: "login:ip", max: 100, windowSeconds: 900 },
   // Instead of login:ip for a browser whose device cookie is valid for the account (lib/auth/device.ts).
   loginPerDeviceEmail: { name: "login:device_email", max: 10, windowSeconds: 900 },
+  // A signed-in user's password change, per (IP, user): the current password is guessed no faster than at login.
+  passwordChangePerIpUser: { name: "password_change:ip_user", max: 10, windowSeconds: 900 },
   // Every address invited or re-issued counts, one by one in a bulk invite.
   invitePerAdmin: { name: "invite:admin", max: 1000, windowSeconds: 3600 },
 } satisfies Record<string, Limit>;

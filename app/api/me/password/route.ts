@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { getDb } from "@/db";
+import { CHANGED_MEANWHILE_MESSAGE, changePassword } from "@/lib/auth/password-change";
+import { sessionCookie } from "@/lib/auth/session";
+import { requireAccess } from "@/lib/authz";
+import { apiError, checkOrigin, noContent, rateLimited, readJson, requestMeta, route } from "@/lib/http";
+import { hit, LIMITS } from "@/lib/rate-limit";
+
+// The same bounds as login's password field; the policy (at most 256 characters) judges the new one.
+const bodySchema = z.object({
+  current_password: z.string().min(1, "Enter your current password.").max(4096),
+  new_password: z.string().min(1, "Enter a new password.").max(4096),
+});
+
+/** POST /api/me/password {current_password, new_password} → 204 and a fresh session cookie. */
+export const POST = route(async (request) => {
+  const refused = checkOrigin(request);
+  if (refused) return refused;
+  const db = await getDb();
+  const auth = await requireAccess(db, request, "POST /api/me/password");
+  if (!auth.ok) return auth.response;
+  const parsed = await readJson(request, bodySchema);
+  if (!parsed.ok) return parsed.response;
+
+  const meta = requestMeta(request);
+  const userId = auth.session.user.id;
+  // Counted before the bcrypt work, like login (per IP and user: a stranger cannot spend it).
+  const limit = await hit(db, LIMITS.passwordChangePerIpUser, `${meta.ip}|${userId}`);
+  if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
+
+  const result = await changePassword(db, {
+    userId,
+    currentPassword: parsed.data.current_password,
+    newPassword: parsed.data.new_password,
+    ...meta,
+  });
+  if (!result.ok) {
+    // The policy's own sentence names the rule (the same words as onboarding).
+    if (result.reason === "weak_password") return apiError("weak_password", result.message);
+    return apiError("invalid_credentials", result.changedMeanwhile ? CHANGED_MEANWHILE_MESSAGE : "Your current password is not correct.");
+  }
+  return noContent({ "Set-Cookie": sessionCookie(result.session.token, result.session.expiresAt) });
+});
