@@ -1,3 +1,4 @@
+import { ChangePasswordForm } from "@/components/change-password-form";
 import { MySessions } from "@/components/my-sessions";
 import { requireSignedIn } from "@/components/page-session";
 
@@ -13,6 +14,7 @@ export default async function AccountPage() {
           Signed in as <strong>{user.email}</strong> ({user.role})
         </p>
       </section>
+      <ChangePasswordForm email={user.email} />
       <MySessions />
     </>
   );
