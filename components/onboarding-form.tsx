@@ -11,12 +11,15 @@ type Props = {
   token: string;
   /** Set when this browser is already signed in as someone else. */
   signedInAs?: string | null;
+  /** "reset": a new password for an existing account (every session of it is signed out). */
+  kind?: "invite" | "reset";
 };
 
 const SCORE_LABELS = ["Very weak", "Weak", "Fair", "Strong", "Very strong"];
 const SCORE_COLORS = ["#b42318", "#b42318", "#9a6700", "#1a7f37", "#1a7f37"];
 
-export function OnboardingForm({ email, token, signedInAs }: Props) {
+export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Props) {
+  const reset = kind === "reset";
   const router = useRouter();
   const ids = useId();
   const [password, setPassword] = useState("");
@@ -80,9 +83,16 @@ export function OnboardingForm({ email, token, signedInAs }: Props) {
           <strong>{email}</strong>.
         </p>
       ) : null}
-      <p>
-        You were invited as <strong>{email}</strong>. Choose a password to finish setting up your account.
-      </p>
+      {reset ? (
+        <p>
+          Choose a new password for <strong>{email}</strong>. It must differ from the current one. Every device signed in to this account will be
+          signed out, and this browser will be signed in.
+        </p>
+      ) : (
+        <p>
+          You were invited as <strong>{email}</strong>. Choose a password to finish setting up your account.
+        </p>
+      )}
       <input type="email" name="username" autoComplete="username" value={email} readOnly hidden />
 
       <label htmlFor={`${ids}-password`}>New password</label>
@@ -136,7 +146,7 @@ export function OnboardingForm({ email, token, signedInAs }: Props) {
       ) : null}
       <div className="actions">
         <button type="submit" disabled={busy}>
-          {busy ? "Setting up your account…" : "Set password and sign in"}
+          {reset ? (busy ? "Saving your new password…" : "Set new password and sign in") : busy ? "Setting up your account…" : "Set password and sign in"}
         </button>
       </div>
     </form>

@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { apiFetch } from "./api-client";
 import { useConfirm } from "./confirm-dialog";
+import { CopyLink } from "./copy-link";
 import { ActionStatus, ListBody, Pager, type Notice } from "./list-parts";
 import { RelativeTime } from "./relative-time";
 import { apiUrl, useApiGet, useQueryParams } from "./use-list";
@@ -29,6 +30,8 @@ export function UsersView({ currentUserId }: { currentUserId: string }) {
   const { confirm, dialog } = useConfirm();
   const [notice, setNotice] = useState<Notice>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
+  // A reset link just made: shown once (only its hash is stored), until the next action.
+  const [fresh, setFresh] = useState<{ id: string; email: string; url: string } | null>(null);
   const [search, setSearch] = useState(q);
   const [shownQ, setShownQ] = useState(q);
   if (q !== shownQ) {
@@ -37,6 +40,7 @@ export function UsersView({ currentUserId }: { currentUserId: string }) {
   }
 
   async function run(u: UserRow, request: Promise<{ ok: boolean; message?: string }>, success: string, failure: string) {
+    setFresh(null);
     setBusyId(u.id);
     const r = await request;
     setBusyId(null);
@@ -86,6 +90,30 @@ export function UsersView({ currentUserId }: { currentUserId: string }) {
       `${u.email} is ${disable ? "disabled" : "enabled again"}.`,
       `Could not ${disable ? "disable" : "enable"} ${u.email}`,
     );
+  }
+
+  async function resetAccess(u: UserRow) {
+    const ok = await confirm({
+      title: "Reset this user's access?",
+      body: (
+        <p>
+          You get a one-time link (valid for 24 hours) for <strong>{u.email}</strong> to choose a new password; send it to them yourself. When
+          they use it, they are signed out everywhere. Their current password keeps working until then; an earlier reset link stops working now.
+        </p>
+      ),
+      confirmLabel: "Make reset link",
+      danger: true,
+    });
+    if (!ok) return;
+    setFresh(null);
+    setBusyId(u.id);
+    const r = await apiFetch<{ invitation: { id: string; email: string; url: string } }>(`/api/users/${u.id}/reset`, { method: "POST", body: {} });
+    setBusyId(null);
+    if (r.ok) {
+      setFresh({ id: r.data.invitation.id, email: r.data.invitation.email, url: r.data.invitation.url });
+      setNotice({ kind: "success", text: `Made a reset link for ${u.email}. Copy it now: it will not be shown again.` });
+    } else setNotice({ kind: "error", text: `Could not reset access for ${u.email}: ${r.message}` });
+    reload();
   }
 
   async function remove(u: UserRow) {
@@ -144,6 +172,7 @@ export function UsersView({ currentUserId }: { currentUserId: string }) {
           </div>
         </form>
         <ActionStatus notice={notice} testId="users-status" />
+        {fresh ? <CopyLink key={fresh.id} email={fresh.email} url={fresh.url} /> : null}
         <ListBody state={state} reload={reload} isEmpty={(d) => d.users.length === 0} empty={q || role || status ? "No users match these filters." : "No users yet."}>
           {(data) => (
             <>
@@ -199,6 +228,11 @@ export function UsersView({ currentUserId }: { currentUserId: string }) {
                                 >
                                   {u.status === "disabled" ? "Enable" : "Disable"}
                                 </button>
+                                {u.status === "active" ? (
+                                  <button type="button" className="secondary small" disabled={busyId === u.id} onClick={() => resetAccess(u)} aria-label={`Reset access for ${u.email}`}>
+                                    Reset access
+                                  </button>
+                                ) : null}
                                 {u.status === "pending" ? (
                                   <button type="button" className="danger small" disabled={busyId === u.id} onClick={() => remove(u)} aria-label={`Delete ${u.email}`}>
                                     Delete

@@ -48,7 +48,7 @@ export function invitationUrl(secret: string): string {
 }
 
 export type InvitationKind = Invitation["kind"];
-export type RevocationReason = "by_admin" | "by_reinvite" | "by_reissue" | "by_disable";
+export type RevocationReason = "by_admin" | "by_reinvite" | "by_reissue" | "by_disable" | "by_reset";
 
 export type CreatedInvitation = {
   id: string;

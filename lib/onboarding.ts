@@ -1,10 +1,10 @@
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, isNotNull, isNull, sql } from "drizzle-orm";
 import type { DB } from "../db";
 import { invitations, users, type Invitation, type User } from "../db/schema";
 import { audit, type RequestMeta } from "./audit";
-import { signOnboardingToken, verifyOnboardingToken } from "./auth/onboarding-token";
-import { hashPassword } from "./auth/password";
-import { createSession, revokeSessionToken } from "./auth/session";
+import { signOnboardingToken, verifyOnboardingToken, type LinkKind } from "./auth/onboarding-token";
+import { hashPassword, verifyPassword } from "./auth/password";
+import { createSession, revokeSessionToken, revokeUserSessions } from "./auth/session";
 import { constantTimeEqual, SECRET_PATTERN, sha256Hex } from "./auth/tokens";
 import { invitationStatus } from "./invitations";
 import { checkPasswordPolicy } from "./password-strength";
@@ -16,13 +16,19 @@ import { checkPasswordPolicy } from "./password-strength";
  *                             a mail scanner opening the link burns nothing)
  *   3. claimInvitation      – POST claim_token: checks, then ONE transaction that reserves the
  *                             invitation, sets the password and mints the session, or writes nothing.
+ *
+ * The same three steps serve both kinds of link (`invitations.kind`): "invite" (a pending user sets a
+ * first password) and "reset" (lib/users.ts issueReset: an active user sets a new one, and every
+ * session of theirs is revoked in the claim's transaction).
  */
+
+export type { LinkKind };
 
 export type LinkProblem = "invitation_not_found" | "invitation_already_used" | "invitation_revoked" | "invitation_expired";
 
 type Found = { invitation: Invitation; user: User };
 
-/** Looks an invitation up by the hash of its link secret. */
+/** Looks a link (either kind) up by the hash of its secret. */
 export async function findInvitationBySecret(db: DB, secret: string): Promise<Found | null> {
   if (typeof secret !== "string" || !SECRET_PATTERN.test(secret)) return null;
   const hash = sha256Hex(secret);
@@ -30,36 +36,40 @@ export async function findInvitationBySecret(db: DB, secret: string): Promise<Fo
     .select({ invitation: invitations, user: users })
     .from(invitations)
     .innerJoin(users, eq(users.id, invitations.userId))
-    .where(and(eq(invitations.tokenHash, hash), eq(invitations.kind, "invite")))
+    .where(eq(invitations.tokenHash, hash))
     .limit(1);
   // The index lookup found it; the constant-time compare keeps the final check free of timing.
   if (!row || !constantTimeEqual(row.invitation.tokenHash, hash)) return null;
   return row;
 }
 
-/** Why a found invitation cannot be claimed, or null when it can. */
+/**
+ * Why a found link cannot be claimed, or null when it can. An invitation is used up once its user
+ * has a password; a reset link expects one (a reset of a user without a password is dead).
+ */
 export function linkProblem(found: Found, now = new Date()): LinkProblem | null {
   const status = invitationStatus(found.invitation, now);
-  if (status === "accepted" || found.user.passwordHash !== null) return "invitation_already_used";
-  if (status === "revoked" || found.user.disabledAt !== null) return "invitation_revoked";
+  const reset = found.invitation.kind === "reset";
+  if (status === "accepted" || (!reset && found.user.passwordHash !== null)) return "invitation_already_used";
+  if (status === "revoked" || found.user.disabledAt !== null || (reset && found.user.passwordHash === null)) return "invitation_revoked";
   if (status === "expired") return "invitation_expired";
   return null;
 }
 
 export type InspectResult =
-  | { ok: true; email: string; role: User["role"]; expiresAt: Date }
-  | { ok: false; reason: LinkProblem };
+  | { ok: true; kind: LinkKind; email: string; role: User["role"]; expiresAt: Date }
+  | { ok: false; reason: LinkProblem; kind?: LinkKind };
 
 export async function inspectLink(db: DB, secret: string): Promise<InspectResult> {
   const found = await findInvitationBySecret(db, secret);
   if (!found) return { ok: false, reason: "invitation_not_found" };
   const problem = linkProblem(found);
-  if (problem) return { ok: false, reason: problem };
-  return { ok: true, email: found.user.email, role: found.user.role, expiresAt: found.invitation.expiresAt };
+  if (problem) return { ok: false, reason: problem, kind: found.invitation.kind };
+  return { ok: true, kind: found.invitation.kind, email: found.user.email, role: found.user.role, expiresAt: found.invitation.expiresAt };
 }
 
 export type IssueResult =
-  | { ok: true; onboardingToken: string; email: string; expiresAt: Date }
+  | { ok: true; onboardingToken: string; email: string; kind: LinkKind; expiresAt: Date }
   | { ok: false; reason: LinkProblem };
 
 /** Changes nothing: no invitation, user or session is written. */
@@ -68,8 +78,9 @@ export async function issueOnboardingToken(db: DB, secret: string): Promise<Issu
   if (!found) return { ok: false, reason: "invitation_not_found" };
   const problem = linkProblem(found);
   if (problem) return { ok: false, reason: problem };
-  const { token, expiresAt } = await signOnboardingToken({ userId: found.user.id, invitationId: found.invitation.id });
-  return { ok: true, onboardingToken: token, email: found.user.email, expiresAt };
+  const kind = found.invitation.kind;
+  const { token, expiresAt } = await signOnboardingToken({ userId: found.user.id, invitationId: found.invitation.id, kind });
+  return { ok: true, onboardingToken: token, email: found.user.email, kind, expiresAt };
 }
 
 export type ClaimInput = {
@@ -88,6 +99,8 @@ export type ClaimResult =
   | { ok: true; user: { id: string; email: string; role: User["role"] }; session: { token: string; expiresAt: Date } }
   | ClaimFailure;
 
+export const SAME_PASSWORD = "Choose a new password: it must differ from the current one.";
+
 class ClaimAborted extends Error {
   constructor(readonly reason: LinkProblem) {
     super(reason);
@@ -101,7 +114,8 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
   if (!claims) return { ok: false, reason: "invalid_onboarding_token" };
 
   const found = await findInvitationBySecret(db, input.secret);
-  if (!found || found.invitation.id !== claims.invitationId || found.user.id !== claims.userId) {
+  // The kind is part of the binding: an invite's JWT never claims a reset row, nor the reverse.
+  if (!found || found.invitation.id !== claims.invitationId || found.user.id !== claims.userId || found.invitation.kind !== claims.kind) {
     return { ok: false, reason: "onboarding_token_mismatch" };
   }
 
@@ -120,6 +134,12 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
 
   const policy = await checkPasswordPolicy(input.password, found.user.email);
   if (!policy.ok) return rejected({ ok: false, reason: "weak_password", message: policy.message });
+
+  const reset = found.invitation.kind === "reset";
+  // A reset must change the password: a second bcrypt run, before the transaction like the hash.
+  if (reset && found.user.passwordHash !== null && (await verifyPassword(input.password, found.user.passwordHash))) {
+    return rejected({ ok: false, reason: "weak_password", message: SAME_PASSWORD });
+  }
 
   // Hashed before the transaction opens: on PGlite a transaction holds the only connection.
   const passwordHash = await hashPassword(input.password);
@@ -141,6 +161,7 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
             eq(invitations.id, claims.invitationId),
             eq(invitations.userId, claims.userId),
             eq(invitations.tokenHash, found.invitation.tokenHash),
+            eq(invitations.kind, claims.kind),
             eq(invitations.isAccepted, false),
             isNull(invitations.revokedAt),
             gt(invitations.expiresAt, sql`now()`),
@@ -153,19 +174,29 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
         throw new ClaimAborted(now ? (linkProblem({ invitation: now, user: found.user }) ?? "invitation_already_used") : "invitation_not_found");
       }
 
+      // An invitation sets the first password; a reset replaces an existing one.
       const [user] = await tx
         .update(users)
         .set({ passwordHash, lastSignInAt: sql`now()`, updatedAt: sql`now()` })
-        .where(and(eq(users.id, claims.userId), isNull(users.disabledAt), isNull(users.passwordHash)))
+        .where(and(eq(users.id, claims.userId), isNull(users.disabledAt), reset ? isNotNull(users.passwordHash) : isNull(users.passwordHash)))
         .returning({ id: users.id, email: users.email, role: users.role });
-      // Disabled, or a password appeared meanwhile: undo the reservation too.
-      if (!user) throw new ClaimAborted(found.user.passwordHash ? "invitation_already_used" : "invitation_revoked");
+      // Disabled, or (an invite) a password appeared meanwhile: undo the reservation too.
+      if (!user) throw new ClaimAborted(!reset && found.user.passwordHash ? "invitation_already_used" : "invitation_revoked");
 
+      // A reset: every session of that user dies with the old password (same transaction).
+      if (reset) await revokeUserSessions(tx, user.id);
       // Whoever was signed in in this browser is signed out for good.
       await revokeSessionToken(tx, input.currentSessionToken);
       // Minted last: if this fails, the whole transaction rolls back and the link stays claimable.
       const session = await createSession(tx, user.id);
-      await audit(tx, { action: "invitation.claimed", actorUserId: user.id, targetUserId: user.id, invitationId: reserved.id, ...meta });
+      await audit(tx, {
+        action: "invitation.claimed",
+        actorUserId: user.id,
+        targetUserId: user.id,
+        invitationId: reserved.id,
+        ...meta,
+        details: { kind: reserved.kind },
+      });
       return { ok: true, user, session } as const;
     });
   } catch (err) {

@@ -4,9 +4,10 @@ import { invitations, users, type Role } from "../db/schema";
 import { audit, type RequestMeta } from "./audit";
 import { hashPassword } from "./auth/password";
 import { revokeUserSessions } from "./auth/session";
+import { randomSecret, sha256Hex } from "./auth/tokens";
 import { canonicalEmail, checkEmail } from "./email";
 import { env } from "./env";
-import { createInvitation } from "./invitations";
+import { createInvitation, invitationUrl } from "./invitations";
 import { afterCursor, cursorTimestamp, newestFirst, page, type Keyset } from "./keyset";
 import { logger } from "./logger";
 import { checkPasswordPolicy } from "./password-strength";
@@ -178,6 +179,73 @@ export async function updateUser(
       await audit(tx, { action: "user.disabled", ...by });
     }
     return { ok: true, user: toListItem(updated) } as const;
+  });
+}
+
+export const DEFAULT_RESET_SECONDS = 24 * 3600;
+export const MAX_RESET_SECONDS = 7 * 24 * 3600;
+
+export type IssuedReset = { id: string; email: string; kind: "reset"; url: string; expiresAt: Date };
+export type IssueResetResult =
+  | { ok: true; invitation: IssuedReset }
+  | { ok: false; reason: "user_not_found" | "cannot_change_self" | "forbidden" | "user_disabled" | "user_pending" };
+
+/**
+ * A password-reset link (an `invitations` row of kind "reset") for a user who has a password and is
+ * not disabled. Nobody resets themselves (cannot_change_self: they change their password instead); a
+ * never-claimed user gets their invitation re-issued instead (user_pending).
+ *
+ * Under the same advisory lock and acting-admin re-check as updateUser (an admin demoted or disabled
+ * while this was in flight is refused: forbidden), then the user row's lock, then its invitations
+ * (lock order user → invitation). The user's earlier open link of either kind is revoked (one live
+ * link per user), each revocation its own "invitation.revoked" event (reason by_reset), and the reset
+ * itself is "invitation.reset_issued" with who issued it. Issuing changes neither the password nor
+ * the sessions: claiming the link does, in one transaction (lib/onboarding.ts claimInvitation). The
+ * link secret is returned once, inside `url`; only its hash is stored.
+ */
+export async function issueReset(
+  db: DB,
+  input: { id: string; actorUserId: string; expiresInSeconds?: number } & RequestMeta,
+): Promise<IssueResetResult> {
+  if (input.id === input.actorUserId) return { ok: false, reason: "cannot_change_self" };
+  const seconds = input.expiresInSeconds ?? DEFAULT_RESET_SECONDS;
+  const secret = randomSecret(32);
+  const meta = { ip: input.ip ?? null, userAgent: input.userAgent ?? null };
+  return db.transaction(async (tx) => {
+    if (!(await actorStillAdmin(tx, input.actorUserId))) return { ok: false, reason: "forbidden" } as const;
+    const [user] = await tx.select().from(users).where(eq(users.id, input.id)).for("update");
+    if (!user) return { ok: false, reason: "user_not_found" } as const;
+    if (user.disabledAt !== null) return { ok: false, reason: "user_disabled" } as const;
+    if (user.passwordHash === null) return { ok: false, reason: "user_pending" } as const;
+
+    const revoked = await tx
+      .update(invitations)
+      .set({ revokedAt: sql`now()` })
+      .where(and(eq(invitations.userId, user.id), eq(invitations.isAccepted, false), isNull(invitations.revokedAt)))
+      .returning({ id: invitations.id, live: sql<boolean>`${invitations.expiresAt} > now()` });
+    const [inv] = await tx
+      .insert(invitations)
+      .values({
+        userId: user.id,
+        kind: "reset",
+        role: user.role,
+        emailCanonical: user.emailCanonical,
+        tokenHash: sha256Hex(secret),
+        createdBy: input.actorUserId,
+        expiresAt: sql`now() + make_interval(secs => ${seconds})`,
+      })
+      .returning();
+    const by = { actorUserId: input.actorUserId, targetUserId: user.id, ...meta };
+    for (const old of revoked) {
+      await audit(tx, { action: "invitation.revoked", ...by, invitationId: old.id, details: { reason: "by_reset", replaced_by: inv.id, expired: old.live !== true } });
+    }
+    await audit(tx, {
+      action: "invitation.reset_issued",
+      ...by,
+      invitationId: inv.id,
+      details: { expires_at: inv.expiresAt.toISOString(), revoked: revoked.map((r) => r.id) },
+    });
+    return { ok: true, invitation: { id: inv.id, email: user.email, kind: "reset", url: invitationUrl(secret), expiresAt: inv.expiresAt } } as const;
   });
 }
 

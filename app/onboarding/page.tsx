@@ -1,6 +1,6 @@
 import { OnboardingForm } from "@/components/onboarding-form";
 import { getDb } from "@/db";
-import { inspectLink, type LinkProblem } from "@/lib/onboarding";
+import { inspectLink, type LinkKind, type LinkProblem } from "@/lib/onboarding";
 import { currentSession } from "../current-user";
 
 export const metadata = { title: "Set up your account", referrer: "no-referrer" as const };
@@ -18,6 +18,20 @@ const PROBLEMS: Record<LinkProblem, { title: string; body: string }> = {
   invitation_expired: { title: "This invitation has expired", body: "Invitation links only work for a limited time. Ask an admin for a new one." },
 };
 
+// A reset link (kind "reset") that cannot be used says so in its own words.
+const RESET_PROBLEMS: Partial<Record<LinkProblem, { title: string; body: string }>> = {
+  invitation_already_used: {
+    title: "This reset link has already been used",
+    body: "The password was set with it. Sign in with the new password, or ask an admin for a new reset link.",
+  },
+  invitation_revoked: { title: "This reset link was revoked", body: "Ask an admin for a new reset link." },
+  invitation_expired: { title: "This reset link has expired", body: "Reset links only work for a limited time. Ask an admin for a new one." },
+};
+
+function problemText(reason: LinkProblem, kind: LinkKind | undefined) {
+  return (kind === "reset" ? RESET_PROBLEMS[reason] : undefined) ?? PROBLEMS[reason];
+}
+
 // Opening the link reads and shows; it writes nothing (a mail scanner's click cannot burn it).
 export default async function OnboardingPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const session = await currentSession();
@@ -26,7 +40,7 @@ export default async function OnboardingPage({ searchParams }: { searchParams: P
   const link = token ? await inspectLink(await getDb(), token) : ({ ok: false, reason: "invitation_not_found" } as const);
 
   if (!link.ok) {
-    const problem = PROBLEMS[link.reason];
+    const problem = problemText(link.reason, "kind" in link ? link.kind : undefined);
     return (
       <section className="card narrow" data-testid="link-problem" data-reason={link.reason}>
         <h1>{problem.title}</h1>
@@ -37,8 +51,13 @@ export default async function OnboardingPage({ searchParams }: { searchParams: P
   }
   return (
     <section className="card narrow">
-      <h1>Set up your account</h1>
-      <OnboardingForm email={link.email} token={token} signedInAs={session && session.user.email !== link.email ? session.user.email : null} />
+      <h1>{link.kind === "reset" ? `Reset your password for ${link.email}` : "Set up your account"}</h1>
+      <OnboardingForm
+        email={link.email}
+        token={token}
+        kind={link.kind}
+        signedInAs={session && session.user.email !== link.email ? session.user.email : null}
+      />
     </section>
   );
 }

@@ -43,6 +43,8 @@ type Opts = {
   aud?: string;
   sub?: string;
   inv?: string | null;
+  /** The link kind claim; absent unless given (as in tokens signed before kinds existed). */
+  kind?: unknown;
   iat?: number;
   nbf?: number;
   exp?: number;
@@ -55,6 +57,7 @@ async function craft(o: Opts = {}): Promise<string> {
   if (o.typ !== null) header.typ = o.typ ?? ONBOARDING_JWT_TYPE;
   const claims: Record<string, unknown> = {};
   if (o.inv !== null) claims.inv = o.inv ?? randomUUID();
+  if (o.kind !== undefined) claims.kind = o.kind;
   return new SignJWT(claims)
     .setProtectedHeader(header)
     .setIssuer(o.iss ?? ISSUER)
@@ -73,7 +76,7 @@ describe("signOnboardingToken / verifyOnboardingToken", () => {
     const before = Date.now();
     const { token, expiresAt } = await signOnboardingToken({ userId, invitationId });
     const claims = await verifyOnboardingToken(token);
-    expect(claims).toEqual({ userId, invitationId, expiresAt });
+    expect(claims).toEqual({ userId, invitationId, kind: "invite", expiresAt });
     expect(expiresAt.getTime()).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + 900_000);
     expect(expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + 900_000);
   });
@@ -85,7 +88,7 @@ describe("signOnboardingToken / verifyOnboardingToken", () => {
     const { token, expiresAt } = await signOnboardingToken({ userId, invitationId }, at);
     expect(decodeProtectedHeader(token)).toEqual({ alg: "HS256", typ: "onboarding+jwt" });
     const iat = at.getTime() / 1000;
-    expect(decodeJwt(token)).toEqual({ inv: invitationId, sub: userId, iss: ISSUER, aud: "onboarding", iat, nbf: iat, exp: iat + 900 });
+    expect(decodeJwt(token)).toEqual({ inv: invitationId, kind: "invite", sub: userId, iss: ISSUER, aud: "onboarding", iat, nbf: iat, exp: iat + 900 });
     expect(expiresAt.getTime()).toBe((iat + 900) * 1000);
   });
 
@@ -101,6 +104,22 @@ describe("signOnboardingToken / verifyOnboardingToken", () => {
     const sub = randomUUID();
     const inv = randomUUID();
     expect(await verifyOnboardingToken(await craft({ sub, inv }))).toMatchObject({ userId: sub, invitationId: inv });
+  });
+
+  it("carries the link's kind: reset round-trips, and a token without the claim (signed before kinds) is an invite", async () => {
+    const userId = randomUUID();
+    const invitationId = randomUUID();
+    const { token } = await signOnboardingToken({ userId, invitationId, kind: "reset" });
+    expect(decodeJwt(token).kind).toBe("reset");
+    expect(await verifyOnboardingToken(token)).toMatchObject({ userId, invitationId, kind: "reset" });
+    expect(await verifyOnboardingToken(await craft({ sub: userId, inv: invitationId }))).toMatchObject({ kind: "invite" });
+    expect(await verifyOnboardingToken(await craft({ kind: "invite" }))).toMatchObject({ kind: "invite" });
+  });
+
+  it("rejects an unknown or malformed kind claim", async () => {
+    for (const kind of ["admin", "", "RESET", 1, null, ["reset"], { reset: true }]) {
+      expect(await verifyOnboardingToken(await craft({ kind }))).toBeNull();
+    }
   });
 });
 

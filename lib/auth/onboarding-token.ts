@@ -11,13 +11,21 @@ export const ONBOARDING_AUDIENCE = "onboarding";
 export const CLOCK_SKEW_SECONDS = 30;
 const PURPOSE = "onboarding-jwt/v1";
 
-export type OnboardingClaims = { userId: string; invitationId: string; expiresAt: Date };
+/** What the link was made for: a first invitation, or a password reset of an existing account. */
+export type LinkKind = "invite" | "reset";
+const KINDS: readonly string[] = ["invite", "reset"] satisfies LinkKind[];
 
-export async function signOnboardingToken(input: { userId: string; invitationId: string }, now = new Date()) {
+export type OnboardingClaims = { userId: string; invitationId: string; kind: LinkKind; expiresAt: Date };
+
+/**
+ * `kind` is signed into the token (claim `kind`), so a token issued for an invitation never claims a
+ * reset link of the same row id, nor the reverse (the claim compares it with the row's kind).
+ */
+export async function signOnboardingToken(input: { userId: string; invitationId: string; kind?: LinkKind }, now = new Date()) {
   const { current } = authSecrets();
   const iat = Math.floor(now.getTime() / 1000);
   const exp = iat + env().ONBOARDING_TOKEN_TTL_SECONDS;
-  const token = await new SignJWT({ inv: input.invitationId })
+  const token = await new SignJWT({ inv: input.invitationId, kind: input.kind ?? "invite" })
     .setProtectedHeader({ alg: "HS256", typ: ONBOARDING_JWT_TYPE })
     .setIssuer(env().APP_URL)
     .setAudience(ONBOARDING_AUDIENCE)
@@ -47,7 +55,10 @@ export async function verifyOnboardingToken(token: string): Promise<OnboardingCl
       if (typeof payload.sub !== "string" || typeof payload.inv !== "string" || typeof payload.exp !== "number") {
         return null;
       }
-      return { userId: payload.sub, invitationId: payload.inv, expiresAt: new Date(payload.exp * 1000) };
+      // Tokens signed before links had kinds carry no `kind`: they were all invitations.
+      const kind = payload.kind === undefined ? "invite" : payload.kind;
+      if (typeof kind !== "string" || !KINDS.includes(kind)) return null;
+      return { userId: payload.sub, invitationId: payload.inv, kind: kind as LinkKind, expiresAt: new Date(payload.exp * 1000) };
     } catch (err) {
       // Only a bad signature is worth trying the previous key for.
       if (!(err instanceof errors.JWSSignatureVerificationFailed)) return null;

@@ -10,7 +10,7 @@ import { body, createUserWithSession, inviteUser, request, snapshot, strongPassw
 import { POST as claim } from "../claim_token/route";
 import { GET } from "./route";
 
-type Issued = { onboarding_token: string; email: string; expires_at: string };
+type Issued = { onboarding_token: string; email: string; kind: string; expires_at: string };
 type ErrorBody = { error: { code: string; message: string } };
 
 /** A distinct client address per call, so rate-limit counters never carry over (also on a shared Postgres). */
@@ -43,8 +43,9 @@ describe("GET /api/onboarding/get_token", () => {
     const res = await getToken(`?token=${inv.secret}`);
     expect(res.status).toBe(200);
     const json = await body<Issued>(res);
-    expect(Object.keys(json).sort()).toEqual(["email", "expires_at", "onboarding_token"]);
+    expect(Object.keys(json).sort()).toEqual(["email", "expires_at", "kind", "onboarding_token"]);
     expect(json.email).toBe(inv.email);
+    expect(json.kind).toBe("invite");
 
     const claims = decodeJwt(json.onboarding_token);
     expect(json.expires_at).toBe(new Date(claims.exp! * 1000).toISOString());
@@ -52,10 +53,10 @@ describe("GET /api/onboarding/get_token", () => {
     expect(ahead).toBeGreaterThan(15 * 60_000 - 5_000);
     expect(ahead).toBeLessThanOrEqual(15 * 60_000 + 1_000);
     expect(decodeProtectedHeader(json.onboarding_token)).toMatchObject({ alg: "HS256", typ: "onboarding+jwt" });
-    expect(claims).toMatchObject({ inv: inv.id, sub: await userIdOf(inv.email), aud: "onboarding" });
+    expect(claims).toMatchObject({ inv: inv.id, kind: "invite", sub: await userIdOf(inv.email), aud: "onboarding" });
 
     const verified = await verifyOnboardingToken(json.onboarding_token);
-    expect(verified).toMatchObject({ invitationId: inv.id });
+    expect(verified).toMatchObject({ invitationId: inv.id, kind: "invite" });
     // The link secret itself is not echoed back.
     expect(JSON.stringify(json)).not.toContain(inv.secret);
   });

@@ -27,7 +27,7 @@ export const GET = route(async (request) => {
   const result = await issueOnboardingToken(db, parsed.data.token);
   if (!result.ok) return apiError(result.reason, undefined, PRIVATE);
   return json(
-    { onboarding_token: result.onboardingToken, email: result.email, expires_at: result.expiresAt.toISOString() },
+    { onboarding_token: result.onboardingToken, email: result.email, kind: result.kind, expires_at: result.expiresAt.toISOString() },
     200,
     PRIVATE,
   );

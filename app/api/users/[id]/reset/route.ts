@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { getDb } from "@/db";
+import { requireAccess } from "@/lib/authz";
+import { apiError, checkOrigin, json, parseWith, rateLimited, readJson, requestMeta, route } from "@/lib/http";
+import { idSchema } from "@/lib/ids";
+import { hit, LIMITS } from "@/lib/rate-limit";
+import { issueReset, MAX_RESET_SECONDS } from "@/lib/users";
+
+const bodySchema = z
+  .object({
+    expires_in_seconds: z
+      .number()
+      .int("expires_in_seconds must be a whole number of seconds.")
+      .min(1, "expires_in_seconds must be at least 1.")
+      .max(MAX_RESET_SECONDS, `A reset link can last at most 7 days (${MAX_RESET_SECONDS} seconds).`)
+      .optional(),
+  })
+  .strict();
+
+/**
+ * A password-reset link for another user (lib/users.ts issueReset): 201 with the link, shown once.
+ * Counted against the admin's invitation limit, like every link an admin mints.
+ */
+export const POST = route(async (request, ctx: { params: Promise<{ id: string }> }) => {
+  const refused = checkOrigin(request);
+  if (refused) return refused;
+  const db = await getDb();
+  const auth = await requireAccess(db, request, "POST /api/users/:id/reset");
+  if (!auth.ok) return auth.response;
+  const id = parseWith(idSchema, (await ctx.params).id);
+  if (!id.ok) return apiError("user_not_found");
+  // The body is optional: no body at all means the defaults.
+  const parsed = request.body === null && !request.headers.get("content-type") ? parseWith(bodySchema, {}) : await readJson(request, bodySchema);
+  if (!parsed.ok) return parsed.response;
+  const limit = await hit(db, LIMITS.invitePerAdmin, auth.session.user.id);
+  if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
+  const result = await issueReset(db, {
+    id: id.data,
+    actorUserId: auth.session.user.id,
+    expiresInSeconds: parsed.data.expires_in_seconds,
+    ...requestMeta(request),
+  });
+  if (!result.ok) {
+    if (result.reason === "cannot_change_self") return apiError("cannot_change_self", "You cannot reset your own access: change your password instead.");
+    return apiError(result.reason);
+  }
+  const { id: invitationId, email, kind, url, expiresAt } = result.invitation;
+  return json({ invitation: { id: invitationId, email, kind, url, expires_at: expiresAt.toISOString() } }, 201);
+});
