@@ -343,3 +343,44 @@ describe("OnboardingForm: strength meter", () => {
     }
   });
 });
+
+describe("OnboardingForm: a reset link (kind reset)", () => {
+  const RESET_SUBMIT = "Set new password and sign in";
+
+  it("asks for a new password for the address and says every device is signed out; no invitation wording", () => {
+    stubFetch();
+    render(<OnboardingForm email={EMAIL} token={TOKEN} kind="reset" />);
+    expect(screen.getByText(/Choose a new password for/)).toHaveTextContent(`Choose a new password for ${EMAIL}.`);
+    expect(screen.getByText(/Choose a new password for/)).toHaveTextContent(/differ from the current one/);
+    expect(screen.getByText(/Choose a new password for/)).toHaveTextContent(/Every device signed in to this account will be signed out/);
+    expect(screen.queryByText(/You were invited/)).not.toBeInTheDocument();
+    expect(screen.getByRole("button", { name: RESET_SUBMIT })).toBeEnabled();
+  });
+
+  it("claims through the same endpoints, and shows the server's same-password refusal", async () => {
+    const user = userEvent.setup();
+    const message = "Choose a new password: it must differ from the current one.";
+    const fetchMock = stubFetch({ claim: () => json({ error: { code: "weak_password", message } }, 400) });
+    render(<OnboardingForm email={EMAIL} token={TOKEN} kind="reset" />);
+    await user.type(passwordInput(), GOOD_PASSWORD);
+    await user.type(confirmInput(), GOOD_PASSWORD);
+    await user.click(screen.getByRole("button", { name: RESET_SUBMIT }));
+    expect(await screen.findByRole("alert")).toHaveTextContent(message);
+    expect(fetchMock.mock.calls.map(([url]) => String(url))).toEqual([
+      `/api/onboarding/get_token?token=${encodeURIComponent(TOKEN)}`,
+      "/api/onboarding/claim_token",
+    ]);
+    expect(router.replace).not.toHaveBeenCalled();
+    expect(screen.getByRole("button", { name: RESET_SUBMIT })).toBeEnabled();
+  });
+
+  it("navigates to /dashboard once the new password is set", async () => {
+    const user = userEvent.setup();
+    stubFetch();
+    render(<OnboardingForm email={EMAIL} token={TOKEN} kind="reset" />);
+    await user.type(passwordInput(), GOOD_PASSWORD);
+    await user.type(confirmInput(), GOOD_PASSWORD);
+    await user.click(screen.getByRole("button", { name: RESET_SUBMIT }));
+    await waitFor(() => expect(router.replace).toHaveBeenCalledWith("/dashboard"));
+  });
+});

@@ -11,7 +11,8 @@ import { dropFreshDatabases, freshDatabase } from "./testing/fresh-db";
 import { raceBehindLocks } from "./testing/overlap";
 import { audit } from "./audit";
 import { decodeCursor } from "./keyset";
-import { DEFAULT_USERS_PAGE, deleteUser, ensureFirstAdmin, listUsers, updateUser, usersPageQuery, type ListUsersQuery, type UserListItem } from "./users";
+import { DEFAULT_USERS_PAGE, deleteUser, ensureFirstAdmin, issueReset, listUsers, updateUser, usersPageQuery, type ListUsersQuery, type UserListItem } from "./users";
+import { claimInvitation, issueOnboardingToken } from "./onboarding";
 import { canonicalEmail } from "./email";
 
 const SAVED = { ADMIN_EMAIL: process.env.ADMIN_EMAIL, ADMIN_PASSWORD: process.env.ADMIN_PASSWORD };
@@ -527,5 +528,68 @@ describe("updateUser: disabled users and audit events", () => {
     expect(ev).toMatchObject({ actorUserId: admin.id, targetUserId: inv.userId, ip: "198.51.100.2", userAgent: "UA/3", details: { reason: "by_disable" } });
     const [disabled] = await db.select().from(auditEvents).where(and(eq(auditEvents.targetUserId, inv.userId), eq(auditEvents.action, "user.disabled")));
     expect(disabled).toMatchObject({ ip: "198.51.100.2", userAgent: "UA/3" });
+  });
+});
+
+describe("issueReset", () => {
+  it("only an active admin may issue one (re-checked under the lock): a member, a disabled or demoted admin → forbidden, nothing written", async () => {
+    const db = await getDb();
+    const target = (await createUserWithSession("member")).user;
+    const member = (await createUserWithSession("member")).user;
+    const disabledAdmin = (await createUserWithSession("admin")).user;
+    await db.update(users).set({ disabledAt: new Date() }).where(eq(users.id, disabledAdmin.id));
+    const demoted = (await createUserWithSession("admin")).user;
+    await db.update(users).set({ role: "member" }).where(eq(users.id, demoted.id));
+    for (const actor of [member, disabledAdmin, demoted]) {
+      expect(await issueReset(db, { id: target.id, actorUserId: actor.id })).toEqual({ ok: false, reason: "forbidden" });
+    }
+    expect(await db.select().from(invitations).where(eq(invitations.userId, target.id))).toHaveLength(0);
+  });
+
+  it("a reset racing a disable of the same user: both finish, and no live link is left on the disabled user", async () => {
+    const db = await getDb();
+    const admin = (await createUserWithSession("admin")).user;
+    const target = (await createUserWithSession("member")).user;
+    const [reset, disabled] = await raceBehindLocks(
+      (tx) => tx.select().from(users).where(eq(users.id, target.id)).for("update"),
+      () => Promise.all([issueReset(db, { id: target.id, actorUserId: admin.id }), updateUser(db, { id: target.id, actorUserId: admin.id, disabled: true })]),
+    );
+    expect(disabled.ok).toBe(true);
+    // Whichever went first: reset then disable (the link revoked by_disable), or disable then user_disabled.
+    if (!reset.ok) expect(reset.reason).toBe("user_disabled");
+    const open = await db
+      .select()
+      .from(invitations)
+      .where(and(eq(invitations.userId, target.id), eq(invitations.isAccepted, false), isNull(invitations.revokedAt)));
+    expect(open).toHaveLength(0);
+  });
+
+  it("a claim of a reset link racing a new reset: never a database error; either the claim wins or the link is revoked first", async () => {
+    const db = await getDb();
+    const admin = (await createUserWithSession("admin")).user;
+    const target = (await createUserWithSession("member")).user;
+    const first = await issueReset(db, { id: target.id, actorUserId: admin.id });
+    if (!first.ok) throw new Error(first.reason);
+    const secret = new URL(first.invitation.url).searchParams.get("token")!;
+    const issued = await issueOnboardingToken(db, secret);
+    if (!issued.ok) throw new Error(issued.reason);
+    const password = strongPassword();
+    const [claimed, second] = await raceBehindLocks(
+      (tx) => tx.select().from(users).where(eq(users.id, target.id)).for("update"),
+      () => Promise.all([claimInvitation(db, { onboardingToken: issued.onboardingToken, secret, password }), issueReset(db, { id: target.id, actorUserId: admin.id })]),
+    );
+    expect(second.ok).toBe(true);
+    const [user] = await db.select().from(users).where(eq(users.id, target.id));
+    if (claimed.ok) {
+      expect(await verifyPassword(password, user.passwordHash!)).toBe(true);
+    } else {
+      expect(claimed.reason).toBe("invitation_revoked");
+      expect(user.passwordHash).toBe(target.passwordHash);
+    }
+    const open = await db
+      .select()
+      .from(invitations)
+      .where(and(eq(invitations.userId, target.id), eq(invitations.isAccepted, false), isNull(invitations.revokedAt)));
+    expect(open.map((i) => i.id)).toEqual([second.ok ? second.invitation.id : ""]);
   });
 });
