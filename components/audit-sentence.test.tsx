@@ -14,6 +14,12 @@ describe("auditSentence", () => {
     expect(auditSentence(ev("invitation.claim_rejected", { actor: null, target: null, details: { reason: "invitation_already_used" } }))).toBe("claim rejected: link already used");
   });
 
+  it("reads resets and password changes as sentences", () => {
+    expect(auditSentence(ev("invitation.reset_issued"))).toBe("admin@x issued a password reset link for bob@x");
+    expect(auditSentence(ev("invitation.claimed", { details: { kind: "reset" } }))).toBe("bob@x reset their password with a reset link");
+    expect(auditSentence(ev("user.password_changed", { target: admin }))).toBe("admin@x changed their password");
+  });
+
   it("reads a role change", () => {
     expect(auditSentence(ev("user.role_changed", { details: { from: "member", to: "admin" } }))).toBe("admin@x changed bob@x's role from member to admin");
   });

@@ -27,6 +27,9 @@ export const ACTION_LABELS: Record<string, string> = {
   "user.disabled": "User disabled",
   "user.enabled": "User enabled",
   "user.deleted": "User deleted",
+  "invitation.reset_issued": "Password reset link issued",
+  "user.password_changed": "Password changed",
+  "user.password_change_failed": "Password change failed",
   "audit.exported": "Audit exported",
   "admin.bootstrapped": "First admin created",
 };
@@ -70,7 +73,13 @@ export function auditSentence(e: AuditEventView): string {
     case "invitation.revoked":
       return `${actor} revoked the invitation for ${target}`;
     case "invitation.claimed":
-      return `${target} accepted the invitation and set a password`;
+      return d.kind === "reset" ? `${target} reset their password with a reset link` : `${target} accepted the invitation and set a password`;
+    case "invitation.reset_issued":
+      return `${actor} issued a password reset link for ${target}`;
+    case "user.password_changed":
+      return `${actor} changed their password`;
+    case "user.password_change_failed":
+      return `${actor} failed to change their password (wrong current password)`;
     case "invitation.claim_rejected": {
       const reason = str(d.reason) ?? str(d.code);
       const why = reason ? (REJECTIONS[reason] ?? words(reason)) : "link not usable";
