@@ -1,13 +1,9 @@
 "use client";
 
-import { useEffect, useId, useState } from "react";
-import { checkPasswordLength, estimateStrength, MIN_SCORE, type StrengthResult } from "@/lib/password-strength";
+import { useId, useState } from "react";
+import { checkPasswordLength } from "@/lib/password-strength";
 import { apiFetch } from "./api-client";
-
-// The same meter as the onboarding form (components/onboarding-form.tsx): the same estimateStrength,
-// labels and colours, so the browser and the server's policy judge alike.
-const SCORE_LABELS = ["Very weak", "Weak", "Fair", "Strong", "Very strong"];
-const SCORE_COLORS = ["#b42318", "#b42318", "#9a6700", "#1a7f37", "#1a7f37"];
+import { StrengthMeter, useStrength } from "./strength-meter";
 
 export const PASSWORD_CHANGED = "Password changed. Other sessions were signed out.";
 
@@ -23,23 +19,12 @@ export function ChangePasswordForm({ email }: { email: string }) {
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
   const [touched, setTouched] = useState({ next: false, confirm: false });
-  const [strength, setStrength] = useState<StrengthResult | null>(null);
   const [busy, setBusy] = useState(false);
   const [server, setServer] = useState<FieldErrors>({});
   const [done, setDone] = useState(false);
 
-  // The estimator (and its dictionaries) loads only once someone types, as on the onboarding form.
-  useEffect(() => {
-    if (!next) return;
-    let stale = false;
-    const t = setTimeout(() => {
-      estimateStrength(next, email).then((r) => !stale && setStrength(r), () => {});
-    }, 150);
-    return () => {
-      stale = true;
-      clearTimeout(t);
-    };
-  }, [next, email]);
+  // The same meter as the onboarding form (components/strength-meter.tsx).
+  const strength = useStrength(next, email);
 
   const length = checkPasswordLength(next);
   const currentError = server.current ?? null;
@@ -61,7 +46,6 @@ export function ChangePasswordForm({ email }: { email: string }) {
       setCurrent("");
       setNext("");
       setConfirm("");
-      setStrength(null);
       setTouched({ next: false, confirm: false });
       setDone(true);
       return;
@@ -120,17 +104,7 @@ export function ChangePasswordForm({ email }: { email: string }) {
           ) : (
             <p className="muted">At least 12 characters, different from your current password.</p>
           )}
-          {strength && next ? (
-            <>
-              <div className="meter" aria-hidden="true">
-                <span style={{ width: `${(strength.score + 1) * 20}%`, background: SCORE_COLORS[strength.score] }} />
-              </div>
-              <p className="muted" data-testid="strength">
-                Strength: {SCORE_LABELS[strength.score]}
-                {strength.score < MIN_SCORE && (strength.warning || strength.suggestions[0]) ? ` — ${strength.warning || strength.suggestions[0]}` : ""}
-              </p>
-            </>
-          ) : null}
+          <StrengthMeter strength={strength} password={next} />
         </div>
 
         <label htmlFor={`${ids}-confirm`}>Confirm new password</label>

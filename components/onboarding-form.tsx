@@ -2,7 +2,8 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useState } from "react";
-import { checkPasswordLength, estimateStrength, MIN_SCORE, type StrengthResult } from "@/lib/password-strength";
+import { checkPasswordLength } from "@/lib/password-strength";
+import { StrengthMeter, useStrength } from "./strength-meter";
 import { apiFetch } from "./api-client";
 
 type Props = {
@@ -15,8 +16,6 @@ type Props = {
   kind?: "invite" | "reset";
 };
 
-const SCORE_LABELS = ["Very weak", "Weak", "Fair", "Strong", "Very strong"];
-const SCORE_COLORS = ["#b42318", "#b42318", "#9a6700", "#1a7f37", "#1a7f37"];
 
 export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Props) {
   const reset = kind === "reset";
@@ -25,7 +24,6 @@ export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Pr
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
   const [touched, setTouched] = useState({ password: false, confirm: false });
-  const [strength, setStrength] = useState<StrengthResult | null>(null);
   const [busy, setBusy] = useState(false);
   const [serverError, setServerError] = useState<string | null>(null);
 
@@ -35,17 +33,7 @@ export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Pr
   }, []);
 
   // The strength estimator (and its dictionaries) loads only once someone types.
-  useEffect(() => {
-    if (!password) return;
-    let stale = false;
-    const t = setTimeout(() => {
-      estimateStrength(password, email).then((r) => !stale && setStrength(r), () => {});
-    }, 150);
-    return () => {
-      stale = true;
-      clearTimeout(t);
-    };
-  }, [password, email]);
+  const strength = useStrength(password, email);
 
   const length = checkPasswordLength(password);
   const passwordError = touched.password && !length.ok ? length.message : null;
@@ -113,17 +101,7 @@ export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Pr
         ) : (
           <p className="muted">At least 12 characters. Long phrases of unrelated words work well.</p>
         )}
-        {strength && password ? (
-          <>
-            <div className="meter" aria-hidden="true">
-              <span style={{ width: `${(strength.score + 1) * 20}%`, background: SCORE_COLORS[strength.score] }} />
-            </div>
-            <p className="muted" data-testid="strength">
-              Strength: {SCORE_LABELS[strength.score]}
-              {strength.score < MIN_SCORE && (strength.warning || strength.suggestions[0]) ? ` — ${strength.warning || strength.suggestions[0]}` : ""}
-            </p>
-          </>
-        ) : null}
+        <StrengthMeter strength={strength} password={password} />
       </div>
 
       <label htmlFor={`${ids}-confirm`}>Confirm password</label>
