@@ -30,6 +30,8 @@ export const ACTION_LABELS: Record<string, string> = {
   "invitation.reset_issued": "Password reset link issued",
   "user.password_changed": "Password changed",
   "user.password_change_failed": "Password change failed",
+  "user.reauthenticated": "Password confirmed",
+  "user.reauth_failed": "Password confirmation failed",
   "audit.exported": "Audit exported",
   "admin.bootstrapped": "First admin created",
 };
@@ -80,6 +82,10 @@ export function auditSentence(e: AuditEventView): string {
       return `${actor} changed their password`;
     case "user.password_change_failed":
       return `${actor} failed to change their password (wrong current password)`;
+    case "user.reauthenticated":
+      return `${actor} confirmed their password to continue`;
+    case "user.reauth_failed":
+      return `${actor} failed to confirm their password (wrong password)`;
     case "invitation.claim_rejected": {
       const reason = str(d.reason) ?? str(d.code);
       const why = reason ? (REJECTIONS[reason] ?? words(reason)) : "link not usable";
@@ -96,7 +102,9 @@ export function auditSentence(e: AuditEventView): string {
       return `${actor} signed out ${n === null ? "their other sessions" : `${n} other session${n === 1 ? "" : "s"}`}`;
     }
     case "user.session_revoked":
-      return e.actor && e.target && e.actor.id !== e.target.id ? `${actor} ended a session of ${target}` : `${actor} ended one of their sessions`;
+      return e.actor && e.target && e.actor.id !== e.target.id
+        ? `${actor} ended a session of ${target}${d.user_agent ? ` (${str(d.user_agent)})` : ""}`
+        : `${actor} ended one of their sessions${d.user_agent ? ` (${str(d.user_agent)})` : ""}`;
     case "user.role_changed":
       return `${actor} changed ${target}'s role${str(d.from) ? ` from ${str(d.from)}` : ""}${str(d.to) ? ` to ${str(d.to)}` : ""}`;
     case "user.disabled":

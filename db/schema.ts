@@ -95,8 +95,18 @@ export const sessions = pgTable(
     // sha-256 (hex) of the session token; the token lives only in the browser's HttpOnly cookie.
     tokenHash: text("token_hash").notNull(),
     createdAt: ts("created_at").notNull().defaultNow(),
+    // The absolute end (SESSION_TTL_SECONDS from sign-in); never extended.
     expiresAt: ts("expires_at").notNull(),
     revokedAt: ts("revoked_at"),
+    // When the password was last proven on this session: sign-in, claim, password change or
+    // re-authentication. Sensitive actions need it within REAUTH_MAX_AGE_SECONDS.
+    authenticatedAt: ts("authenticated_at").notNull().defaultNow(),
+    // Refreshed at most once a minute; a session unused for SESSION_IDLE_SECONDS has ended.
+    lastUsedAt: ts("last_used_at").notNull().defaultNow(),
+    // Where it was signed in from: the client IP and a short description ("Chrome on Linux"),
+    // never the full user-agent string.
+    ip: text("ip"),
+    userAgent: text("user_agent"),
   },
   (t) => [uniqueIndex("sessions_token_hash_unique").on(t.tokenHash), index("sessions_user_id_idx").on(t.userId)],
 );

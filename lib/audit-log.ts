@@ -28,6 +28,8 @@ export const AUDIT_ACTIONS = [
   "user.session_revoked",
   "user.password_changed",
   "user.password_change_failed",
+  "user.reauthenticated",
+  "user.reauth_failed",
   "user.role_changed",
   "user.disabled",
   "user.enabled",

@@ -21,6 +21,8 @@ export type AuditAction =
   | "user.session_revoked"
   | "user.password_changed"
   | "user.password_change_failed"
+  | "user.reauthenticated"
+  | "user.reauth_failed"
   | "user.role_changed"
   | "user.disabled"
   | "user.enabled"

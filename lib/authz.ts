@@ -24,6 +24,8 @@ export const ACCESS = {
   "GET /api/sessions": "member",
   "POST /api/sessions/revoke_others": "member",
   "POST /api/me/password": "member",
+  "POST /api/auth/reauth": "member",
+  "POST /api/sessions/:id/revoke": "member",
 
   "GET /api/invitations": "admin",
   "POST /api/invitations": "admin",
@@ -34,6 +36,7 @@ export const ACCESS = {
   "PATCH /api/users/:id": "admin",
   "DELETE /api/users/:id": "admin",
   "POST /api/users/:id/reset": "admin",
+  "GET /api/users/:id/sessions": "admin",
   "GET /api/audit": "admin",
   "GET /api/audit/export": "admin",
 } as const satisfies Record<string, Access>;
@@ -42,11 +45,26 @@ export type RouteKey = keyof typeof ACCESS;
 /** The routes that need a session. */
 export type GuardedRoute = { [K in RouteKey]: (typeof ACCESS)[K] extends "anonymous" ? never : K }[RouteKey];
 
+/**
+ * Routes that also need the password proven on this session within REAUTH_MAX_AGE_SECONDS (else 403
+ * reauth_required, after 401 and 403 forbidden, before any 400). Two routes need it only for some
+ * requests, which their handlers check once they know: POST /api/invitations inviting someone as
+ * admin, and POST /api/invitations/:id/reissue of a reset link or of an admin's invitation.
+ * app/api/reauth.test.ts calls each one with a stale session.
+ */
+export const REAUTH: ReadonlySet<GuardedRoute> = new Set<GuardedRoute>([
+  "PATCH /api/users/:id",
+  "DELETE /api/users/:id",
+  "POST /api/users/:id/reset",
+  "POST /api/invitations/bulk",
+  "GET /api/audit/export",
+]);
+
 export function accessOf(key: string): Access | undefined {
   return (ACCESS as Record<string, Access>)[key];
 }
 
-/** The signed-in user the table requires for `key`, or the 401/403 response to send instead. */
+/** The signed-in user the tables require for `key`, or the 401/403 response to send instead. */
 export function requireAccess(db: DB, request: Request, key: GuardedRoute): Promise<Guarded> {
-  return requireUser(db, request, { admin: ACCESS[key] === "admin" });
+  return requireUser(db, request, { admin: ACCESS[key] === "admin", fresh: REAUTH.has(key) });
 }

@@ -21,6 +21,10 @@ const envSchema = z.object({
     .min(60)
     .max(90 * 24 * 3600)
     .default(7 * 24 * 3600),
+  // A session ends this long after its last use (whichever comes first: this or SESSION_TTL_SECONDS).
+  SESSION_IDLE_SECONDS: z.coerce.number().int().min(60).max(2147483647).default(24 * 3600),
+  // Sensitive admin actions need the password proven on this session within this many seconds.
+  REAUTH_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(2147483647).default(900),
   RATE_LIMITS: boolish.default("on"),
   ADMIN_EMAIL: z.string().default("admin@example.com"),
   ADMIN_PASSWORD: z.string().optional(),

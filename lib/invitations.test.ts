@@ -14,9 +14,9 @@ import {
   invitationUrl,
   type InvitationQuery,
   listInvitations,
-  reissueInvitation,
   revokeInvitation,
 } from "./invitations";
+import { reissueLink } from "./users";
 import { createUserWithSession, uniqueEmail } from "./testing/api";
 import { raceBehindLocks } from "./testing/overlap";
 import { canonicalEmail } from "./email";
@@ -237,13 +237,24 @@ describe("revokeInvitation", () => {
   });
 });
 
-describe("reissueInvitation", () => {
+const reissue = async (id: string, actorUserId: string, fresh = true) => reissueLink(await getDb(), { id, actorUserId, fresh });
+
+describe("reissueLink (an invitation)", () => {
+  it("needs a recent password to re-issue an admin's invitation, not a member's", async () => {
+    const { user: admin } = await createUserWithSession("admin");
+    const asAdmin = await create(uniqueEmail("reissue-admin"), "admin");
+    expect(await reissue(asAdmin.id, admin.id, false)).toEqual({ ok: false, reason: "reauth_required" });
+    expect((await liveInvitationsOf((await userByEmail(asAdmin.email))[0].id)).map((i) => i.id)).toEqual([asAdmin.id]);
+    const asMember = await create(uniqueEmail("reissue-member"), "member");
+    expect((await reissue(asMember.id, admin.id, false)).ok).toBe(true);
+  });
+
   it("makes a new link for the same email and role and revokes the old one", async () => {
     const { user: admin } = await createUserWithSession("admin");
     const email = uniqueEmail("reissue");
     const inv = await create(email, "admin");
     const db = await getDb();
-    const r = await reissueInvitation(db, inv.id, admin.id);
+    const r = await reissue(inv.id, admin.id);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.invitation).toMatchObject({ email, role: "admin" });
@@ -263,21 +274,21 @@ describe("reissueInvitation", () => {
     const db = await getDb();
     const revoked = await create(uniqueEmail("was-revoked"));
     await revokeInvitation(db, revoked.id, admin.id);
-    expect((await reissueInvitation(db, revoked.id, admin.id)).ok).toBe(true);
+    expect((await reissue(revoked.id, admin.id)).ok).toBe(true);
     const expired = await create(uniqueEmail("was-expired"));
     await db.update(invitations).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitations.id, expired.id));
-    const r = await reissueInvitation(db, expired.id, admin.id);
+    const r = await reissue(expired.id, admin.id);
     expect(r.ok && invitationStatus({ isAccepted: false, revokedAt: null, expiresAt: r.invitation.expiresAt })).toBe("pending");
   });
 
   it("reports invitation_not_found for an unknown id, and user_exists once the user has claimed", async () => {
     const { user: admin } = await createUserWithSession("admin");
     const db = await getDb();
-    expect(await reissueInvitation(db, randomUUID(), admin.id)).toEqual({ ok: false, reason: "invitation_not_found" });
+    expect(await reissue(randomUUID(), admin.id)).toEqual({ ok: false, reason: "invitation_not_found" });
     const email = uniqueEmail("claimed");
     const inv = await create(email);
     await db.update(users).set({ passwordHash: "$2b$04$x" }).where(eq(users.email, email));
-    expect(await reissueInvitation(db, inv.id, admin.id)).toEqual({ ok: false, reason: "user_exists" });
+    expect(await reissue(inv.id, admin.id)).toEqual({ ok: false, reason: "user_exists" });
   });
 });
 

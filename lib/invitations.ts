@@ -399,19 +399,16 @@ export async function revokeInvitation(db: DB, id: string, actorUserId: string, 
   });
 }
 
-/** A fresh link for the same person and role; the old one (and any other open one) is revoked. */
+/**
+ * A fresh invitation link for the same person and role; the old one (and any other open one) is
+ * revoked. For a reset link, lib/users.ts reissueLink calls issueReset instead.
+ */
 export async function reissueInvitation(
   db: DB,
-  id: string,
+  found: { email: string; role: Role },
   actorUserId: string,
   meta: RequestMeta = {},
-): Promise<CreateInvitationResult | { ok: false; reason: "invitation_not_found" }> {
-  const [found] = await db
-    .select({ email: users.email, role: users.role })
-    .from(invitations)
-    .innerJoin(users, eq(users.id, invitations.userId))
-    .where(eq(invitations.id, id));
-  if (!found) return { ok: false, reason: "invitation_not_found" };
+): Promise<CreateInvitationResult> {
   return createInvitation(db, {
     email: found.email,
     role: found.role,

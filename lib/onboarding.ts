@@ -188,7 +188,7 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
       // Whoever was signed in in this browser is signed out for good.
       await revokeSessionToken(tx, input.currentSessionToken);
       // Minted last: if this fails, the whole transaction rolls back and the link stays claimable.
-      const session = await createSession(tx, user.id);
+      const session = await createSession(tx, user.id, meta);
       await audit(tx, {
         action: "invitation.claimed",
         actorUserId: user.id,

@@ -7,7 +7,7 @@ import { revokeUserSessions } from "./auth/session";
 import { randomSecret, sha256Hex } from "./auth/tokens";
 import { canonicalEmail, checkEmail } from "./email";
 import { env } from "./env";
-import { createInvitation, invitationUrl } from "./invitations";
+import { createInvitation, invitationUrl, reissueInvitation, type CreateInvitationResult } from "./invitations";
 import { afterCursor, cursorTimestamp, newestFirst, page, type Keyset } from "./keyset";
 import { logger } from "./logger";
 import { checkPasswordPolicy } from "./password-strength";
@@ -247,6 +247,42 @@ export async function issueReset(
     });
     return { ok: true, invitation: { id: inv.id, email: user.email, kind: "reset", url: invitationUrl(secret), expiresAt: inv.expiresAt } } as const;
   });
+}
+
+export async function userExists(db: DB, id: string): Promise<boolean> {
+  const [found] = await db.select({ id: users.id }).from(users).where(eq(users.id, id)).limit(1);
+  return found !== undefined;
+}
+
+export type ReissueResult =
+  | Extract<CreateInvitationResult, { ok: true }>
+  | Exclude<CreateInvitationResult, { ok: true }>
+  | Exclude<IssueResetResult, { ok: true }>
+  | { ok: false; reason: "invitation_not_found" | "reauth_required" };
+
+/**
+ * "Re-issue" on any row of the invitations list: a fresh link of the same kind for the same person.
+ * An invitation is re-issued as one (lib/invitations.ts reissueInvitation, the user's current role);
+ * a reset link as a new reset (issueReset, with all its checks). A new link that grants admin, or a
+ * reset (which hands over an account), needs a recent password like inviting an admin
+ * (`fresh`, lib/authz.ts REAUTH): reauth_required otherwise, before anything is written.
+ */
+export async function reissueLink(
+  db: DB,
+  input: { id: string; actorUserId: string; fresh: boolean } & RequestMeta,
+): Promise<ReissueResult> {
+  const [found] = await db
+    .select({ kind: invitations.kind, userId: users.id, email: users.email, role: users.role })
+    .from(invitations)
+    .innerJoin(users, eq(users.id, invitations.userId))
+    .where(eq(invitations.id, input.id));
+  if (!found) return { ok: false, reason: "invitation_not_found" };
+  if ((found.kind === "reset" || found.role === "admin") && !input.fresh) return { ok: false, reason: "reauth_required" };
+  const meta = { ip: input.ip, userAgent: input.userAgent };
+  if (found.kind === "invite") return reissueInvitation(db, found, input.actorUserId, meta);
+  const reset = await issueReset(db, { id: found.userId, actorUserId: input.actorUserId, ...meta });
+  if (!reset.ok) return reset;
+  return { ok: true, invitation: { ...reset.invitation, role: found.role, replaced: true } };
 }
 
 export type DeleteUserResult = { ok: true } | { ok: false; reason: "user_not_found" | "cannot_change_self" | "forbidden" | "user_active" };

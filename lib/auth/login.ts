@@ -33,7 +33,7 @@ export async function login(
   }
   // A fresh session on every sign-in; the one this browser had (if any) is revoked.
   await revokeSessionToken(db, input.currentSessionToken);
-  const session = await createSession(db, usable.id);
+  const session = await createSession(db, usable.id, meta);
   await db.update(users).set({ lastSignInAt: sql`now()` }).where(eq(users.id, usable.id));
   await audit(db, { action: "user.login", actorUserId: usable.id, targetUserId: usable.id, ...meta });
   return { ok: true, user: { id: usable.id, email: usable.email, role: usable.role }, session };

@@ -76,7 +76,7 @@ export async function changePassword(
       .set({ revokedAt: sql`now()` })
       .where(and(eq(sessions.userId, usable.id), isNull(sessions.revokedAt)))
       .returning({ id: sessions.id });
-    const session = await createSession(tx, usable.id);
+    const session = await createSession(tx, usable.id, meta);
     await audit(tx, {
       action: "user.password_changed",
       actorUserId: usable.id,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { requireUser } from "@/lib/auth/guard";
+import { requireAccess } from "@/lib/authz";
 import { apiError, checkOrigin, json, parseWith, rateLimited, readJson, requestMeta, route } from "@/lib/http";
 import {
   createInvitation,
@@ -26,10 +26,12 @@ export const POST = route(async (request) => {
   const refused = checkOrigin(request);
   if (refused) return refused;
   const db = await getDb();
-  const auth = await requireUser(db, request, { admin: true });
+  const auth = await requireAccess(db, request, "POST /api/invitations");
   if (!auth.ok) return auth.response;
   const parsed = await readJson(request, createSchema);
   if (!parsed.ok) return parsed.response;
+  // Inviting someone as admin needs a recent password (lib/authz.ts REAUTH); a member invite does not.
+  if (parsed.data.role === "admin" && !auth.session.fresh) return apiError("reauth_required");
   const limit = await hit(db, LIMITS.invitePerAdmin, auth.session.user.id);
   if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
 
@@ -64,7 +66,7 @@ const listSchema = z.object({
 
 export const GET = route(async (request) => {
   const db = await getDb();
-  const auth = await requireUser(db, request, { admin: true });
+  const auth = await requireAccess(db, request, "GET /api/invitations");
   if (!auth.ok) return auth.response;
   const params = new URL(request.url).searchParams;
   const query = parseWith(listSchema, {

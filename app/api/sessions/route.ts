@@ -1,14 +1,13 @@
 import { getDb } from "@/db";
-import { requireUser } from "@/lib/auth/guard";
-import { listUserSessions } from "@/lib/auth/session";
+import { listUserSessions, sessionJson } from "@/lib/auth/session";
+import { requireAccess } from "@/lib/authz";
 import { json, route } from "@/lib/http";
 
+/** The signed-in user's live sessions, this one marked `current`. */
 export const GET = route(async (request) => {
   const db = await getDb();
-  const auth = await requireUser(db, request);
+  const auth = await requireAccess(db, request, "GET /api/sessions");
   if (!auth.ok) return auth.response;
   const list = await listUserSessions(db, auth.session.user.id, auth.session.sessionId);
-  return json({
-    sessions: list.map((s) => ({ id: s.id, created_at: s.createdAt.toISOString(), expires_at: s.expiresAt.toISOString(), current: s.current })),
-  });
+  return json({ sessions: list.map(sessionJson) });
 });

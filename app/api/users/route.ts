@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { requireUser } from "@/lib/auth/guard";
+import { requireAccess } from "@/lib/authz";
 import { apiError, json, parseWith, route } from "@/lib/http";
 import { roleSchema } from "@/lib/invitations";
 import { decodeCursor } from "@/lib/keyset";
@@ -25,7 +25,7 @@ const querySchema = z
 
 export const GET = route(async (request) => {
   const db = await getDb();
-  const auth = await requireUser(db, request, { admin: true });
+  const auth = await requireAccess(db, request, "GET /api/users");
   if (!auth.ok) return auth.response;
 
   const params = new URL(request.url).searchParams;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { requireUser } from "@/lib/auth/guard";
+import { requireAccess } from "@/lib/authz";
 import { checkOrigin, json, readJson, requestMeta, route } from "@/lib/http";
 import { expiresSchema, inviteMany, MAX_BULK_BODY_BYTES, MAX_BULK_EMAILS, roleSchema } from "@/lib/invitations";
 import { hit, LIMITS } from "@/lib/rate-limit";
@@ -21,7 +21,7 @@ export const POST = route(async (request) => {
   const refused = checkOrigin(request);
   if (refused) return refused;
   const db = await getDb();
-  const auth = await requireUser(db, request, { admin: true });
+  const auth = await requireAccess(db, request, "POST /api/invitations/bulk");
   if (!auth.ok) return auth.response;
   const parsed = await readJson(request, bulkSchema, MAX_BULK_BODY_BYTES);
   if (!parsed.ok) return parsed.response;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { requireUser } from "@/lib/auth/guard";
+import { requireAccess } from "@/lib/authz";
 import { apiError, checkOrigin, json, noContent, parseWith, readJson, requestMeta, route } from "@/lib/http";
 import { idSchema } from "@/lib/ids";
 import { roleSchema } from "@/lib/invitations";
@@ -17,7 +17,7 @@ export const PATCH = route(async (request, ctx: Ctx) => {
   const refused = checkOrigin(request);
   if (refused) return refused;
   const db = await getDb();
-  const auth = await requireUser(db, request, { admin: true });
+  const auth = await requireAccess(db, request, "PATCH /api/users/:id");
   if (!auth.ok) return auth.response;
   const id = parseWith(idSchema, (await ctx.params).id);
   if (!id.ok) return apiError("user_not_found");
@@ -33,7 +33,7 @@ export const DELETE = route(async (request, ctx: Ctx) => {
   const refused = checkOrigin(request);
   if (refused) return refused;
   const db = await getDb();
-  const auth = await requireUser(db, request, { admin: true });
+  const auth = await requireAccess(db, request, "DELETE /api/users/:id");
   if (!auth.ok) return auth.response;
   const id = parseWith(idSchema, (await ctx.params).id);
   if (!id.ok) return apiError("user_not_found");

@@ -1,5 +1,5 @@
 import { getDb } from "@/db";
-import { requireUser } from "@/lib/auth/guard";
+import { requireAccess } from "@/lib/authz";
 import { apiError, checkOrigin, json, parseWith, requestMeta, route } from "@/lib/http";
 import { idSchema } from "@/lib/ids";
 import { revokeInvitation } from "@/lib/invitations";
@@ -8,7 +8,7 @@ export const POST = route(async (request, ctx: { params: Promise<{ id: string }>
   const refused = checkOrigin(request);
   if (refused) return refused;
   const db = await getDb();
-  const auth = await requireUser(db, request, { admin: true });
+  const auth = await requireAccess(db, request, "POST /api/invitations/:id/revoke");
   if (!auth.ok) return auth.response;
   const id = parseWith(idSchema, (await ctx.params).id);
   if (!id.ok) return apiError("invitation_not_found");

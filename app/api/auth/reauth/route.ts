@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { getDb } from "@/db";
+import { knownDevice } from "@/lib/auth/device";
+import { reauthenticate } from "@/lib/auth/reauth";
+import { requireAccess } from "@/lib/authz";
+import { canonicalEmail } from "@/lib/email";
+import { apiError, checkOrigin, noContent, rateLimited, readJson, requestMeta, route } from "@/lib/http";
+import { hitAll, LIMITS } from "@/lib/rate-limit";
+
+const bodySchema = z.object({ password: z.string().min(1, "Enter your password.").max(4096) }).strict();
+
+/**
+ * Confirms the signed-in user's password; the session they are using then counts as recent for
+ * REAUTH_MAX_AGE_SECONDS (lib/auth/reauth.ts). 204, same session and cookie. A wrong password is
+ * 401 invalid_credentials after one bcrypt comparison, and counts in the same rate limits as a
+ * login attempt for this account from this browser (so a stolen session cookie buys no extra guesses).
+ */
+export const POST = route(async (request) => {
+  const refused = checkOrigin(request);
+  if (refused) return refused;
+  const db = await getDb();
+  const auth = await requireAccess(db, request, "POST /api/auth/reauth");
+  if (!auth.ok) return auth.response;
+  const parsed = await readJson(request, bodySchema);
+  if (!parsed.ok) return parsed.response;
+
+  const meta = requestMeta(request);
+  const account = canonicalEmail(auth.session.user.email);
+  const device = knownDevice(request.headers.get("cookie"), account);
+  const limit = await hitAll(db, [
+    device ? [LIMITS.loginPerDeviceEmail, `${device}|${account}`] : [LIMITS.loginPerIp, meta.ip],
+    [LIMITS.loginPerIpEmail, `${meta.ip}|${account}`],
+  ]);
+  if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
+
+  const result = await reauthenticate(db, { sessionId: auth.session.sessionId, userId: auth.session.user.id, password: parsed.data.password, ...meta });
+  if (!result.ok) return apiError(result.reason, "That password is not right.");
+  return noContent();
+});
