@@ -1,7 +1,57 @@
 // Browser-side JSON calls to our own API. Errors come back as { code, message } for display.
 export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; status: number; code: string; message: string };
 
-export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResult<T>> {
+type ApiInit = {
+  method?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Do not ask for the password on 403 reauth_required (the re-authentication call itself). */
+  noReauth?: boolean;
+};
+
+/**
+ * Asks the person to confirm their password (components/reauth-dialog.tsx, mounted on signed-in
+ * pages) and resolves true once the server accepted it. Concurrent requests share one dialog.
+ */
+type ReauthHandler = () => Promise<boolean>;
+let reauthHandler: ReauthHandler | null = null;
+let reauthInFlight: Promise<boolean> | null = null;
+
+export function setReauthHandler(handler: ReauthHandler): () => void {
+  reauthHandler = handler;
+  return () => {
+    if (reauthHandler === handler) reauthHandler = null;
+  };
+}
+
+function askForPassword(): Promise<boolean> {
+  if (!reauthHandler) return Promise.resolve(false);
+  reauthInFlight ??= reauthHandler().finally(() => {
+    reauthInFlight = null;
+  });
+  return reauthInFlight;
+}
+
+/** Whether a 403 reauth_required answer is waiting for the password dialog right now (tests). */
+export function reauthPending(): boolean {
+  return reauthInFlight !== null;
+}
+
+/**
+ * One JSON request. When the server answers 403 reauth_required (a sensitive action on a session
+ * that has not proven its password recently), the password dialog opens; once it succeeds the same
+ * request is sent once more, so the caller (and whatever the person typed) simply waits. Cancelled,
+ * the caller gets the reauth_required error to show.
+ */
+export async function apiFetch<T>(path: string, init: ApiInit = {}): Promise<ApiResult<T>> {
+  const result = await send<T>(path, init);
+  if (!result.ok && result.code === "reauth_required" && !init.noReauth && (await askForPassword())) {
+    return send<T>(path, { ...init, noReauth: true });
+  }
+  return result;
+}
+
+async function send<T>(path: string, init: ApiInit): Promise<ApiResult<T>> {
   let res: Response;
   try {
     res = await fetch(path, {
@@ -23,4 +73,15 @@ export async function apiFetch<T>(path: string, init: { method?: string; body?: 
     code: error?.code ?? "unknown_error",
     message: error?.message ?? `The server answered ${res.status}. Please try again.`,
   };
+}
+
+/**
+ * Before a plain link or download that needs a recent password (the audit export): asks for it
+ * first when this session is not fresh. Resolves false when the person cancelled.
+ */
+export async function ensureRecentPassword(): Promise<boolean> {
+  const me = await send<{ session?: { fresh?: boolean } }>("/api/me", {});
+  if (me.ok && me.data.session?.fresh) return true;
+  if (!me.ok && me.code !== "reauth_required") return true; // let the action itself report the problem
+  return askForPassword();
 }

@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { ensureRecentPassword } from "./api-client";
 import { ACTION_LABELS, auditSentence, normalizeEvent } from "./audit-sentence";
 import { ListBody, Pager } from "./list-parts";
 import { RelativeTime } from "./relative-time";
@@ -27,7 +28,25 @@ export function AuditView() {
     <section className="card" aria-labelledby="audit-title">
       <div className="page-head">
         <h1 id="audit-title">Audit log</h1>
-        <a className="button secondary" href={exportHref} download>
+        <a
+          className="button secondary"
+          href={exportHref}
+          download
+          onClick={async (e) => {
+            // The export needs a recent password (lib/authz.ts REAUTH): ask first if this session has
+            // not proven it lately, then start the same download.
+            if (e.currentTarget.dataset.confirmed === "1") {
+              delete e.currentTarget.dataset.confirmed;
+              return;
+            }
+            e.preventDefault();
+            const link = e.currentTarget;
+            if (await ensureRecentPassword()) {
+              link.dataset.confirmed = "1";
+              link.click();
+            }
+          }}
+        >
           Export CSV
         </a>
       </div>

@@ -3,6 +3,7 @@
 import { useId, useState } from "react";
 import { checkPasswordLength } from "@/lib/password-strength";
 import { apiFetch } from "./api-client";
+import { SESSIONS_CHANGED } from "./my-sessions";
 import { StrengthMeter, useStrength } from "./strength-meter";
 
 export const PASSWORD_CHANGED = "Password changed. Other sessions were signed out.";
@@ -48,6 +49,8 @@ export function ChangePasswordForm({ email }: { email: string }) {
       setConfirm("");
       setTouched({ next: false, confirm: false });
       setDone(true);
+      // Every other session ended and this one was replaced: the list below shows that.
+      window.dispatchEvent(new Event(SESSIONS_CHANGED));
       return;
     }
     if (result.code === "invalid_credentials") setServer({ current: result.message });

@@ -6,16 +6,27 @@ import { useState } from "react";
  * A freshly issued invitation link with a Copy button. Links are shown once: only their hash is kept,
  * so this is the one place the link ever appears.
  */
-export function CopyLink({ email, url, action = "made" }: { email: string; url: string; action?: "made" | "re-issued" }) {
+export function CopyLink({
+  email,
+  url,
+  action = "made",
+  kind = "invite",
+}: {
+  email: string;
+  url: string;
+  action?: "made" | "re-issued";
+  kind?: "invite" | "reset";
+}) {
+  const what = kind === "reset" ? "Password reset link" : "Invitation link";
   const [copied, setCopied] = useState(false);
   return (
     <div className="alert success" role="status" data-testid="fresh-link">
       <div>
-        Invitation link for <strong>{email}</strong> {action === "re-issued" ? "re-issued" : "ready"} — copy it now and send it yourself. It will
+        {what} for <strong>{email}</strong> {action === "re-issued" ? "re-issued" : "ready"} — copy it now and send it yourself. It will
         not be shown again.
       </div>
       <div className="link-box">
-        <input aria-label="Invitation link" value={url} readOnly onFocus={(e) => e.currentTarget.select()} />
+        <input aria-label={what} value={url} readOnly onFocus={(e) => e.currentTarget.select()} />
         <button
           type="button"
           onClick={async () => {

@@ -55,7 +55,7 @@ export function InvitationsView() {
   const cursor = get("cursor");
   const { state, reload } = useApiGet<Page>(apiUrl("/api/invitations", { status, q, cursor, limit: PAGE_SIZE }));
   const { confirm, dialog } = useConfirm();
-  const [fresh, setFresh] = useState<{ id: string; email: string; url: string; action: "made" | "re-issued" } | null>(null);
+  const [fresh, setFresh] = useState<{ id: string; email: string; url: string; action: "made" | "re-issued"; kind?: "invite" | "reset" } | null>(null);
   const [notice, setNotice] = useState<Notice>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
   const [search, setSearch] = useState(q);
@@ -112,7 +112,7 @@ export function InvitationsView() {
     const r = await apiFetch<{ invitation: CreatedInvitation }>(`/api/invitations/${i.id}/reissue`, { body: {} });
     setBusyId(null);
     if (r.ok) {
-      setFresh({ id: r.data.invitation.id, email: r.data.invitation.email ?? i.email, url: r.data.invitation.url, action: "re-issued" });
+      setFresh({ id: r.data.invitation.id, email: r.data.invitation.email ?? i.email, url: r.data.invitation.url, action: "re-issued", kind: r.data.invitation.kind === "reset" ? "reset" : "invite" });
       setNotice({ kind: "success", text: `Made a new link for ${i.email}; the old one no longer works.` });
     } else setNotice({ kind: "error", text: `Could not re-issue the link for ${i.email}: ${r.message}` });
     reload();
@@ -139,7 +139,7 @@ export function InvitationsView() {
       <section className="card" aria-labelledby="invite-title">
         <h2 id="invite-title">Invite a teammate</h2>
         <InviteForm onInvited={onInvited} />
-        {fresh ? <CopyLink key={fresh.id} email={fresh.email} url={fresh.url} action={fresh.action} /> : null}
+        {fresh ? <CopyLink key={fresh.id} email={fresh.email} url={fresh.url} action={fresh.action} kind={fresh.kind} /> : null}
       </section>
 
       <section className="card" aria-labelledby="list-title">

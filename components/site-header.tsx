@@ -1,6 +1,7 @@
 import { LogoutButton } from "./logout-button";
 import { NavLinks, type NavItem } from "./nav-links";
 import { pageSession } from "./page-session";
+import { ReauthDialog } from "./reauth-dialog";
 
 const ADMIN_NAV: NavItem[] = [
   { href: "/dashboard", label: "Overview" },
@@ -37,6 +38,7 @@ export async function SiteHeader() {
             </span>
             <LogoutButton />
           </div>
+          <ReauthDialog email={session.user.email} />
         </>
       ) : null}
     </header>

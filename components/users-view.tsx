@@ -7,6 +7,7 @@ import { CopyLink } from "./copy-link";
 import { ActionStatus, ListBody, Pager, type Notice } from "./list-parts";
 import { RelativeTime } from "./relative-time";
 import { apiUrl, useApiGet, useQueryParams } from "./use-list";
+import { UserSessions } from "./user-sessions";
 
 export type UserRow = {
   id: string;
@@ -32,6 +33,8 @@ export function UsersView({ currentUserId }: { currentUserId: string }) {
   const [busyId, setBusyId] = useState<string | null>(null);
   // A reset link just made: shown once (only its hash is stored), until the next action.
   const [fresh, setFresh] = useState<{ id: string; email: string; url: string } | null>(null);
+  // The user whose sessions are shown in the panel above the list.
+  const [sessionsOf, setSessionsOf] = useState<{ id: string; email: string } | null>(null);
   const [search, setSearch] = useState(q);
   const [shownQ, setShownQ] = useState(q);
   if (q !== shownQ) {
@@ -172,7 +175,8 @@ export function UsersView({ currentUserId }: { currentUserId: string }) {
           </div>
         </form>
         <ActionStatus notice={notice} testId="users-status" />
-        {fresh ? <CopyLink key={fresh.id} email={fresh.email} url={fresh.url} /> : null}
+        {fresh ? <CopyLink key={fresh.id} email={fresh.email} url={fresh.url} kind="reset" /> : null}
+        {sessionsOf ? <UserSessions key={sessionsOf.id} user={sessionsOf} onClose={() => setSessionsOf(null)} /> : null}
         <ListBody state={state} reload={reload} isEmpty={(d) => d.users.length === 0} empty={q || role || status ? "No users match these filters." : "No users yet."}>
           {(data) => (
             <>
@@ -229,9 +233,20 @@ export function UsersView({ currentUserId }: { currentUserId: string }) {
                                   {u.status === "disabled" ? "Enable" : "Disable"}
                                 </button>
                                 {u.status === "active" ? (
-                                  <button type="button" className="secondary small" disabled={busyId === u.id} onClick={() => resetAccess(u)} aria-label={`Reset access for ${u.email}`}>
-                                    Reset access
-                                  </button>
+                                  <>
+                                    <button type="button" className="secondary small" disabled={busyId === u.id} onClick={() => resetAccess(u)} aria-label={`Reset access for ${u.email}`}>
+                                      Reset access
+                                    </button>
+                                    <button
+                                      type="button"
+                                      className="secondary small"
+                                      aria-pressed={sessionsOf?.id === u.id}
+                                      onClick={() => setSessionsOf(sessionsOf?.id === u.id ? null : { id: u.id, email: u.email })}
+                                      aria-label={`Sessions of ${u.email}`}
+                                    >
+                                      Sessions
+                                    </button>
+                                  </>
                                 ) : null}
                                 {u.status === "pending" ? (
                                   <button type="button" className="danger small" disabled={busyId === u.id} onClick={() => remove(u)} aria-label={`Delete ${u.email}`}>

@@ -25,7 +25,7 @@ test.describe("invite → onboard → claim", () => {
     await page.waitForURL("**/account");
     const mine = page.getByRole("table", { name: "Your sessions" });
     await expect(mine.getByRole("row")).toHaveCount(3); // header + claim session + this one
-    await page.getByRole("button", { name: "Sign out other sessions" }).click();
+    await page.getByRole("button", { name: "Sign out everywhere else" }).click();
     await expect(page.getByText("Signed out 1 other session.")).toBeVisible();
     await expect(mine.getByRole("row")).toHaveCount(2);
 

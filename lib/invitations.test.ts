@@ -253,7 +253,6 @@ describe("reissueLink (an invitation)", () => {
     const { user: admin } = await createUserWithSession("admin");
     const email = uniqueEmail("reissue");
     const inv = await create(email, "admin");
-    const db = await getDb();
     const r = await reissue(inv.id, admin.id);
     expect(r.ok).toBe(true);
     if (!r.ok) return;

@@ -1,6 +1,7 @@
 import { ChangePasswordForm } from "@/components/change-password-form";
 import { MySessions } from "@/components/my-sessions";
 import { requireSignedIn } from "@/components/page-session";
+import { env } from "@/lib/env";
 
 export const metadata = { title: "Account" };
 
@@ -15,7 +16,7 @@ export default async function AccountPage() {
         </p>
       </section>
       <ChangePasswordForm email={user.email} />
-      <MySessions />
+      <MySessions idleSeconds={env().SESSION_IDLE_SECONDS} ttlSeconds={env().SESSION_TTL_SECONDS} />
     </>
   );
 }

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { sessions, users } from "@/db/schema";
 import { revokeSessionToken } from "@/lib/auth/session";
-import { ACCESS, accessOf, type Access } from "@/lib/authz";
+import { ACCESS, accessOf, REAUTH, type Access, type GuardedRoute } from "@/lib/authz";
 import { createUserWithSession, request } from "@/lib/testing/api";
 
 const API_DIR = path.join(process.cwd(), "app", "api");
@@ -87,13 +87,15 @@ describe("every API route has a row in lib/authz.ts ACCESS", () => {
   });
 });
 
-type Caller = "anonymous" | "member" | "admin" | "disabled" | "revoked" | "expired" | "duplicated";
-const CALLERS: Caller[] = ["anonymous", "member", "admin", "disabled", "revoked", "expired", "duplicated"];
+type Caller = "anonymous" | "member" | "admin" | "stale" | "disabled" | "revoked" | "expired" | "idle" | "duplicated";
+const CALLERS: Caller[] = ["anonymous", "member", "admin", "stale", "disabled", "revoked", "expired", "idle", "duplicated"];
 
 /**
- * A cookie for each kind of caller. Disabled, revoked, expired and duplicated are ADMIN cookies, so only
- * their state makes them anonymous; "duplicated" sends a valid session cookie twice (a planted twin:
- * README, two `session` cookies count as none).
+ * A cookie for each kind of caller. Disabled, revoked, expired, idle and duplicated are ADMIN cookies,
+ * so only their state makes them anonymous; "duplicated" sends a valid session cookie twice (a planted
+ * twin: README, two `session` cookies count as none). "stale" is a live admin session whose password
+ * was last proven an hour ago (past the default REAUTH_MAX_AGE_SECONDS of 900): it gets 403
+ * reauth_required from the REAUTH routes, before any body check (the test sends `{}`).
  */
 async function cookies(): Promise<Record<Caller, string | undefined>> {
   const db = await getDb();
@@ -105,6 +107,10 @@ async function cookies(): Promise<Record<Caller, string | undefined>> {
   await revokeSessionToken(db, revoked.token);
   const expired = await createUserWithSession("admin");
   await db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(sessions.userId, expired.user.id));
+  const idle = await createUserWithSession("admin");
+  await db.update(sessions).set({ lastUsedAt: new Date(Date.now() - 2 * 86400_000) }).where(eq(sessions.userId, idle.user.id));
+  const stale = await createUserWithSession("admin");
+  await db.update(sessions).set({ authenticatedAt: new Date(Date.now() - 3600_000) }).where(eq(sessions.userId, stale.user.id));
   const twin = await createUserWithSession("admin");
   return {
     anonymous: undefined,
@@ -113,14 +119,17 @@ async function cookies(): Promise<Record<Caller, string | undefined>> {
     disabled: disabled.cookie,
     revoked: revoked.cookie,
     expired: expired.cookie,
+    idle: idle.cookie,
+    stale: stale.cookie,
     duplicated: `${twin.cookie}; ${twin.cookie}`,
   };
 }
 
 /** What each caller must get from a route of this level: an exact status (and error code), or "through" (not 401/403, not 5xx). */
-function expected(access: Access, caller: Caller): { status: number; code: string } | "through" {
+function expected(key: string, access: Access, caller: Caller): { status: number; code: string } | "through" {
   if (access === "anonymous") return "through";
   if (caller === "admin") return "through";
+  if (caller === "stale") return REAUTH.has(key as GuardedRoute) ? { status: 403, code: "reauth_required" } : "through";
   if (caller === "member") return access === "admin" ? { status: 403, code: "forbidden" } : "through";
   return { status: 401, code: "unauthorized" };
 }
@@ -159,7 +168,7 @@ describe("each route answers each kind of caller as its row says", () => {
     const want: Record<string, string> = {};
     for (const caller of CALLERS) {
       const { status, code } = await call(e, cookie[caller]);
-      const rule = expected(access, caller);
+      const rule = expected(key, access, caller);
       if (rule === "through") {
         got[caller] = status === 401 || status === 403 || status >= 500 ? `${status} ${code}` : "through";
         want[caller] = "through";

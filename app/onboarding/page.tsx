@@ -1,9 +1,27 @@
+import type { Metadata } from "next";
+import { cache } from "react";
 import { OnboardingForm } from "@/components/onboarding-form";
 import { getDb } from "@/db";
 import { inspectLink, type LinkKind, type LinkProblem } from "@/lib/onboarding";
 import { currentSession } from "../current-user";
 
-export const metadata = { title: "Set up your account", referrer: "no-referrer" as const };
+type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+// One read of the link per request, shared by the tab title and the page.
+const readLink = cache(async (token: string) =>
+  token ? inspectLink(await getDb(), token) : ({ ok: false, reason: "invitation_not_found" } as const),
+);
+
+async function tokenOf(searchParams: Props["searchParams"]): Promise<string> {
+  const raw = (await searchParams).token;
+  return typeof raw === "string" ? raw : "";
+}
+
+export async function generateMetadata({ searchParams }: Props): Promise<Metadata> {
+  const link = await readLink(await tokenOf(searchParams));
+  const reset = "kind" in link && link.kind === "reset";
+  return { title: reset ? "Reset your password" : "Set up your account", referrer: "no-referrer" };
+}
 
 const PROBLEMS: Record<LinkProblem, { title: string; body: string }> = {
   invitation_not_found: {
@@ -33,11 +51,10 @@ function problemText(reason: LinkProblem, kind: LinkKind | undefined) {
 }
 
 // Opening the link reads and shows; it writes nothing (a mail scanner's click cannot burn it).
-export default async function OnboardingPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function OnboardingPage({ searchParams }: Props) {
   const session = await currentSession();
-  const raw = (await searchParams).token;
-  const token = typeof raw === "string" ? raw : "";
-  const link = token ? await inspectLink(await getDb(), token) : ({ ok: false, reason: "invitation_not_found" } as const);
+  const token = await tokenOf(searchParams);
+  const link = await readLink(token);
 
   if (!link.ok) {
     const problem = problemText(link.reason, "kind" in link ? link.kind : undefined);

@@ -1,0 +1,134 @@
+"use client";
+
+import { useCallback, useEffect, useId, useRef, useState } from "react";
+import { apiFetch, setReauthHandler } from "./api-client";
+
+/**
+ * The password prompt for actions that need a recent sign-in (lib/authz.ts REAUTH). Mounted once on
+ * every signed-in page (components/site-header.tsx); components/api-client.ts opens it when the server
+ * answers 403 reauth_required and, once the password is accepted, repeats the request the person made.
+ * Whatever they typed in the page behind stays as it was. A native modal <dialog>: Escape cancels,
+ * focus goes to the password field, and back to where it was when it closes.
+ */
+export function ReauthDialog({ email }: { email: string }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const inputRef = useRef<HTMLInputElement>(null);
+  const returnTo = useRef<HTMLElement | null>(null);
+  const resolveRef = useRef<((ok: boolean) => void) | null>(null);
+  const ids = useId();
+  const [open, setOpen] = useState(false);
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(
+    () =>
+      setReauthHandler(
+        () =>
+          new Promise<boolean>((resolve) => {
+            resolveRef.current = resolve;
+            returnTo.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+            setPassword("");
+            setError(null);
+            setOpen(true);
+          }),
+      ),
+    [],
+  );
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) {
+      if (typeof dialog.showModal === "function") dialog.showModal();
+      else dialog.setAttribute("open", "");
+      inputRef.current?.focus();
+    } else if (!open && dialog.open) {
+      if (typeof dialog.close === "function") dialog.close();
+      else dialog.removeAttribute("open");
+    }
+  }, [open]);
+
+  const finish = useCallback((ok: boolean) => {
+    setOpen(false);
+    setPassword("");
+    const resolve = resolveRef.current;
+    resolveRef.current = null;
+    resolve?.(ok);
+    const target = returnTo.current;
+    returnTo.current = null;
+    if (target?.isConnected) target.focus();
+  }, []);
+
+  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!password) {
+      setError("Enter your password.");
+      inputRef.current?.focus();
+      return;
+    }
+    setBusy(true);
+    const result = await apiFetch<null>("/api/auth/reauth", { body: { password }, noReauth: true });
+    setBusy(false);
+    if (result.ok) {
+      finish(true);
+      return;
+    }
+    if (result.code === "unauthorized") {
+      // The session itself ended meanwhile: nothing to confirm any more.
+      finish(false);
+      return;
+    }
+    setError(result.code === "invalid_credentials" ? "That password is not right. Try again." : result.message);
+    setPassword("");
+    inputRef.current?.focus();
+  }
+
+  return (
+    <dialog
+      ref={ref}
+      className="confirm"
+      aria-labelledby={`${ids}-title`}
+      aria-describedby={`${ids}-body`}
+      data-testid="reauth-dialog"
+      onCancel={(e) => {
+        e.preventDefault();
+        if (!busy) finish(false);
+      }}
+    >
+      {open ? (
+        <form onSubmit={onSubmit} noValidate aria-busy={busy}>
+          <h2 id={`${ids}-title`}>Confirm your password</h2>
+          <p id={`${ids}-body`}>
+            This action needs a recent sign-in. Enter the password for <strong>{email}</strong> to continue; what you asked for then goes ahead.
+          </p>
+          <label htmlFor={`${ids}-password`}>Password</label>
+          <input
+            ref={inputRef}
+            id={`${ids}-password`}
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            disabled={busy}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={error ? `${ids}-error` : undefined}
+          />
+          {error ? (
+            <p id={`${ids}-error`} className="field-error" role="alert">
+              {error}
+            </p>
+          ) : null}
+          <div className="actions">
+            <button type="button" className="secondary" onClick={() => finish(false)} disabled={busy}>
+              Cancel
+            </button>
+            <button type="submit" disabled={busy}>
+              {busy ? "Checking…" : "Confirm and continue"}
+            </button>
+          </div>
+        </form>
+      ) : null}
+    </dialog>
+  );
+}

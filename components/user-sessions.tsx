@@ -1,0 +1,70 @@
+"use client";
+
+import { useCallback, useEffect, useState } from "react";
+import { apiFetch } from "./api-client";
+import { SessionsTable, type SessionRow } from "./sessions-table";
+
+/**
+ * The Users page's panel for one user's live sessions (GET /api/users/:id/sessions), each with a
+ * "Sign out" (POST /api/sessions/:id/revoke): that browser's next request is signed out, on every
+ * app instance.
+ */
+export function UserSessions({ user, onClose }: { user: { id: string; email: string }; onClose: () => void }) {
+  const [sessions, setSessions] = useState<SessionRow[] | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [message, setMessage] = useState<{ kind: "success" | "error"; text: string } | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    const result = await apiFetch<{ sessions: SessionRow[] }>(`/api/users/${user.id}/sessions`);
+    if (result.ok) {
+      setSessions(result.data.sessions);
+      setLoadError(null);
+    } else setLoadError(result.message);
+  }, [user.id]);
+
+  useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- loading data on mount
+    void load();
+  }, [load]);
+
+  async function revoke(s: SessionRow) {
+    setBusy(s.id);
+    const result = await apiFetch<null>(`/api/sessions/${s.id}/revoke`, { body: {} });
+    setMessage(
+      result.ok
+        ? { kind: "success", text: `Signed ${user.email} out of ${s.user_agent ?? "that session"}${s.ip ? ` (${s.ip})` : ""}.` }
+        : { kind: "error", text: result.message },
+    );
+    await load();
+    setBusy(null);
+  }
+
+  return (
+    <section className="panel" aria-labelledby={`sessions-of-${user.id}`} data-testid="user-sessions">
+      <div className="page-head">
+        <h2 id={`sessions-of-${user.id}`}>Sessions of {user.email}</h2>
+        <button type="button" className="secondary small" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      {loadError ? (
+        <div className="alert error" role="alert">
+          <p>Could not load the sessions: {loadError}</p>
+          <button type="button" className="secondary small" onClick={() => void load()}>
+            Try again
+          </button>
+        </div>
+      ) : sessions === null ? (
+        <p className="loading">Loading…</p>
+      ) : sessions.length === 0 ? (
+        <p className="empty">{user.email} is not signed in anywhere.</p>
+      ) : (
+        <SessionsTable sessions={sessions} label={`Sessions of ${user.email}`} busyId={busy} onRevoke={(s) => void revoke(s)} keepCurrent={false} />
+      )}
+      <div role="status" aria-live="polite">
+        {message ? <p className={`alert ${message.kind}`}>{message.text}</p> : null}
+      </div>
+    </section>
+  );
+}
