@@ -35,6 +35,8 @@ export function UsersView({ currentUserId }: { currentUserId: string }) {
   const [fresh, setFresh] = useState<{ id: string; email: string; url: string } | null>(null);
   // The user whose sessions are shown in the panel above the list.
   const [sessionsOf, setSessionsOf] = useState<{ id: string; email: string } | null>(null);
+  // Bumped after any action, so the open sessions panel reloads (disabling ends every session).
+  const [changes, setChanges] = useState(0);
   const [search, setSearch] = useState(q);
   const [shownQ, setShownQ] = useState(q);
   if (q !== shownQ) {
@@ -48,6 +50,7 @@ export function UsersView({ currentUserId }: { currentUserId: string }) {
     const r = await request;
     setBusyId(null);
     setNotice(r.ok ? { kind: "success", text: success } : { kind: "error", text: `${failure}: ${r.message}` });
+    setChanges((n) => n + 1);
     reload();
   }
 
@@ -176,7 +179,7 @@ export function UsersView({ currentUserId }: { currentUserId: string }) {
         </form>
         <ActionStatus notice={notice} testId="users-status" />
         {fresh ? <CopyLink key={fresh.id} email={fresh.email} url={fresh.url} kind="reset" /> : null}
-        {sessionsOf ? <UserSessions key={sessionsOf.id} user={sessionsOf} onClose={() => setSessionsOf(null)} /> : null}
+        {sessionsOf ? <UserSessions key={`${sessionsOf.id}-${changes}`} user={sessionsOf} onClose={() => setSessionsOf(null)} /> : null}
         <ListBody state={state} reload={reload} isEmpty={(d) => d.users.length === 0} empty={q || role || status ? "No users match these filters." : "No users yet."}>
           {(data) => (
             <>

@@ -50,7 +50,8 @@ export type GuardedRoute = { [K in RouteKey]: (typeof ACCESS)[K] extends "anonym
  * reauth_required, after 401 and 403 forbidden, before any 400). Two routes need it only for some
  * requests, which their handlers check once they know: POST /api/invitations inviting someone as
  * admin, and POST /api/invitations/:id/reissue of a reset link or of an admin's invitation.
- * app/api/reauth.test.ts calls each one with a stale session.
+ * app/api/authz.test.ts calls each one with a stale session ("stale" caller); the conditional ones are
+ * covered in app/api/auth/reauth/route.test.ts.
  */
 export const REAUTH: ReadonlySet<GuardedRoute> = new Set<GuardedRoute>([
   "PATCH /api/users/:id",

@@ -5,7 +5,7 @@ import { sessions } from "@/db/schema";
 import { env } from "../env";
 import { rows } from "../rate-limit";
 import { createUserWithSession } from "../testing/api";
-import { createSession, listUserSessions, validateSessionToken } from "./session";
+import { createSession, listUserSessions, revokeOtherSessions, revokeSession, validateSessionToken } from "./session";
 import { sha256Hex } from "./tokens";
 
 // Session lifetime (lib/auth/session.ts): an absolute end that is never extended, an idle timeout
@@ -58,12 +58,16 @@ describe("idle timeout (SESSION_IDLE_SECONDS)", () => {
     process.env.SESSION_IDLE_SECONDS = "60";
     const { db, user, token } = await newSession();
 
-    await setLastUsed(token, 30);
+    await setLastUsed(token, 20);
     const ok = await validateSessionToken(db, token);
     expect(ok?.user.id).toBe(user.id);
-    // Used 30 s ago: not refreshed (at most once a minute), still listed.
-    expect((await times(token)).age_last_used).toBeGreaterThanOrEqual(29);
+    // Used 20 s ago: not refreshed (with a 60 s idle limit, every half of it: 30 s), still listed.
+    expect((await times(token)).age_last_used).toBeGreaterThanOrEqual(19);
     expect((await listUserSessions(db, user.id, null)).map((s) => s.id)).toContain(ok!.sessionId);
+    // Used 31 s ago: refreshed, so a session in use never ends more than 30 s early.
+    await setLastUsed(token, 31);
+    expect(await validateSessionToken(db, token)).not.toBeNull();
+    expect((await times(token)).age_last_used).toBeLessThan(5);
 
     await setLastUsed(token, 61);
     expect(await validateSessionToken(db, token)).toBeNull();
@@ -71,6 +75,17 @@ describe("idle timeout (SESSION_IDLE_SECONDS)", () => {
     expect((await times(token)).age_last_used).toBeGreaterThanOrEqual(60);
     expect(await validateSessionToken(db, token)).toBeNull();
     expect((await listUserSessions(db, user.id, null)).map((s) => s.id)).not.toContain(ok!.sessionId);
+  });
+
+  it("a session that ended by idling cannot be revoked again (404), nor counted by sign-out-everywhere-else", async () => {
+    process.env.SESSION_IDLE_SECONDS = "60";
+    const { db, user, token } = await newSession();
+    const { id } = await times(token);
+    const keep = await createSession(db, user.id);
+    await setLastUsed(token, 120);
+    expect(await revokeSession(db, { sessionId: id, actorUserId: user.id, currentSessionId: "" })).toEqual({ ok: false, reason: "session_not_found" });
+    const keepId = (await times(keep.token)).id;
+    expect(await revokeOtherSessions(db, user.id, keepId)).toBe(0);
   });
 
   it("defaults to a day: 23 hours idle is fine, 25 hours is not", async () => {

@@ -51,18 +51,21 @@ export function sessionIsLive() {
  * The user behind a session token, or null when the token is unknown, revoked, past its absolute
  * end, idle for longer than SESSION_IDLE_SECONDS, or its user is disabled or not yet onboarded. Every
  * call reads the database, so a session revoked by any app instance is refused by all of them on
- * its next request. Use refreshes last_used_at at most once a minute (one conditional UPDATE), never
- * the expiry.
+ * its next request. Use refreshes last_used_at at most once a minute (one conditional UPDATE; more
+ * often only when SESSION_IDLE_SECONDS is under two minutes), never the expiry.
  */
 export async function validateSessionToken(db: DB, token: string | null | undefined): Promise<ValidSession | null> {
   if (!token || !SECRET_PATTERN.test(token)) return null;
-  const { REAUTH_MAX_AGE_SECONDS } = env();
+  const { REAUTH_MAX_AGE_SECONDS, SESSION_IDLE_SECONDS } = env();
+  // last_used_at is written at most once a minute; with an idle timeout under two minutes, every
+  // half of it, so a session in use never ends early by more than half its idle timeout.
+  const touchAfter = Math.min(60, Math.floor(SESSION_IDLE_SECONDS / 2));
   const [row] = await db
     .select({
       sessionId: sessions.id,
       expiresAt: sessions.expiresAt,
       fresh: sql<boolean>`${sessions.authenticatedAt} > now() - make_interval(secs => ${REAUTH_MAX_AGE_SECONDS})`,
-      stale: sql<boolean>`${sessions.lastUsedAt} < now() - interval '60 seconds'`,
+      stale: sql<boolean>`${sessions.lastUsedAt} < now() - make_interval(secs => ${touchAfter})`,
       id: users.id,
       email: users.email,
       role: users.role,
@@ -78,7 +81,7 @@ export async function validateSessionToken(db: DB, token: string | null | undefi
     await db
       .update(sessions)
       .set({ lastUsedAt: sql`now()` })
-      .where(and(eq(sessions.id, row.sessionId), sql`${sessions.lastUsedAt} < now() - interval '60 seconds'`));
+      .where(and(eq(sessions.id, row.sessionId), sql`${sessions.lastUsedAt} < now() - make_interval(secs => ${touchAfter})`));
   }
   return {
     sessionId: row.sessionId,
@@ -216,6 +219,7 @@ export async function revokeSession(
       await tx.execute(sql`
         UPDATE sessions SET revoked_at = now()
         WHERE id = ${input.sessionId}::uuid AND revoked_at IS NULL AND expires_at > now()
+          AND last_used_at > now() - make_interval(secs => ${env().SESSION_IDLE_SECONDS})
           AND (user_id = ${input.actorUserId}::uuid OR EXISTS (
             SELECT 1 FROM users a WHERE a.id = ${input.actorUserId}::uuid AND a.role = 'admin'
               AND a.disabled_at IS NULL AND a.password_hash IS NOT NULL))
@@ -250,7 +254,7 @@ export async function revokeOtherSessions(db: DB, userId: string, keepSessionId:
     const revoked = await tx
       .update(sessions)
       .set({ revokedAt: sql`now()` })
-      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), ne(sessions.id, keepSessionId)))
+      .where(and(eq(sessions.userId, userId), sessionIsLive(), ne(sessions.id, keepSessionId)))
       .returning({ id: sessions.id });
     await audit(tx, {
       action: "user.sessions_revoked",
