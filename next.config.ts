@@ -10,8 +10,9 @@ const common = [
 ];
 
 const nextConfig: NextConfig = {
-  // Bundled PGlite fails at runtime (its wasm/data files are resolved through import.meta.url).
-  serverExternalPackages: ["@electric-sql/pglite"],
+  // Bundled PGlite fails at runtime (its wasm/data files are resolved through import.meta.url);
+  // bundled piscina cannot find its own worker file (a request then hangs).
+  serverExternalPackages: ["@electric-sql/pglite", "piscina"],
   poweredByHeader: false,
   // Request URLs can carry the invitation secret: Next's own request logging stays off; the custom
   // server logs each request without its query string.

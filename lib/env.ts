@@ -25,6 +25,12 @@ const envSchema = z.object({
   SESSION_IDLE_SECONDS: z.coerce.number().int().min(60).max(2147483647).default(24 * 3600),
   // Sensitive admin actions need the password proven on this session within this many seconds.
   REAUTH_MAX_AGE_SECONDS: z.coerce.number().int().min(1).max(2147483647).default(900),
+  // Worker threads that run bcrypt (lib/auth/hash-pool.ts); unset: available cores ÷ WEB_CONCURRENCY.
+  HASH_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+  // Hashing tasks that may wait for a thread; beyond that, 503 server_busy at once.
+  HASH_QUEUE_MAX: z.coerce.number().int().min(0).max(1_000_000).default(64),
+  // Server processes started by `npm start` (scripts/server.mjs, Node's cluster).
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(1),
   RATE_LIMITS: boolish.default("on"),
   ADMIN_EMAIL: z.string().default("admin@example.com"),
   ADMIN_PASSWORD: z.string().optional(),

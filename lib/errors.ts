@@ -31,6 +31,7 @@ export const ERRORS = {
   unsupported_media_type: [415, "Send the request body as JSON (Content-Type: application/json)."],
   rate_limited: [429, "Too many attempts. Wait a moment and try again."],
   internal_error: [500, "Something went wrong on our side. Nothing was changed; please try again."],
+  server_busy: [503, "The server is busy right now. Please try again in a moment."],
   service_unavailable: [503, "The service is temporarily unavailable. Please try again shortly."],
 } as const satisfies Record<string, readonly [number, string]>;
 

@@ -137,6 +137,8 @@ export function route<Args extends unknown[]>(fn: (request: Request, ...args: Ar
     try {
       return await fn(request, ...args);
     } catch (err) {
+      // The hashing queue is full (lib/auth/hash-pool.ts): an answer, not a failure.
+      if ((err as { name?: string })?.name === "ServerBusyError") return apiError("server_busy", undefined, { "Retry-After": "1" });
       // Only names and codes are logged: driver messages can quote query parameters.
       const e = err as { name?: string; code?: string; cause?: { name?: string; code?: string } };
       const code = e?.code ?? e?.cause?.code;

@@ -1,26 +1,20 @@
-import { createHash } from "node:crypto";
-import bcrypt from "bcryptjs";
 import { env } from "../env";
+import { runHashTask } from "./hash-pool";
 
-/**
- * bcrypt reads at most 72 bytes: two passwords sharing their first 72 bytes would be the same
- * password. Every password is therefore pre-hashed (SHA-256, base64: 44 ASCII bytes, no NUL) before
- * bcrypt sees it. NFC normalisation makes "é" typed two ways the same password.
- */
-function prehash(password: string): string {
-  return createHash("sha256").update(password.normalize("NFC"), "utf8").digest("base64");
-}
+// bcrypt (bcryptjs) over a SHA-256 pre-hash (lib/auth/prehash.mjs: no 72-byte truncation, NFC),
+// always in the hashing pool's worker threads (lib/auth/hash-pool.ts), never on the request thread.
+// When the pool's queue is full these throw ServerBusyError (503 server_busy).
 
 export function bcryptCost(): number {
   return env().BCRYPT_COST;
 }
 
 export async function hashPassword(password: string, cost = bcryptCost()): Promise<string> {
-  return bcrypt.hash(prehash(password), cost);
+  return runHashTask<string>({ op: "hash", password, cost });
 }
 
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
-  return bcrypt.compare(prehash(password), hash);
+  return runHashTask<boolean>({ op: "compare", password, hash });
 }
 
 const dummyHashes = new Map<number, Promise<string>>();
@@ -32,7 +26,9 @@ const dummyHashes = new Map<number, Promise<string>>();
 export function dummyHash(cost = bcryptCost()): Promise<string> {
   let h = dummyHashes.get(cost);
   if (!h) {
-    h = bcrypt.hash(prehash("not-a-real-password-" + Math.random()), cost);
+    h = hashPassword("not-a-real-password-" + Math.random(), cost);
+    // A failure (a full queue) must not be remembered: the next login tries again.
+    h.catch(() => dummyHashes.delete(cost));
     dummyHashes.set(cost, h);
   }
   return h;

@@ -71,12 +71,16 @@ describe("GET /api/me", () => {
     await expect401(cookie);
   });
 
-  it("200 with exactly {user:{id,email,role}} for a valid session, and no password hash", async () => {
+  it("200 with exactly {user:{id,email,role}, session:{id,fresh,expires_at}} for a valid session, and no password hash", async () => {
     const { user, cookie } = await createUserWithSession("admin");
     const res = await GET(request("/api/me", { cookie: `theme=dark; ${cookie}; lang=en` }));
     expect(res.status).toBe(200);
     const text = await res.text();
-    expect(JSON.parse(text)).toEqual({ user: { id: user.id, email: user.email, role: "admin" } });
+    const [row] = await (await getDb()).select().from(sessions).where(eq(sessions.userId, user.id));
+    expect(JSON.parse(text)).toEqual({
+      user: { id: user.id, email: user.email, role: "admin" },
+      session: { id: row.id, fresh: true, expires_at: row.expiresAt.toISOString() },
+    });
     expect(text).not.toContain(user.passwordHash!);
     expect(text).not.toMatch(/password|\$2b\$|token/i);
     expect(res.headers.get("cache-control")).toBe("no-store");
@@ -90,13 +94,13 @@ describe("GET /api/me", () => {
     expect((await body<{ user: { role: string } }>(res)).user.role).toBe("admin");
   });
 
-  it("extends a session past half its life (sliding expiry)", async () => {
+  it("never extends a session: its end stays SESSION_TTL_SECONDS after sign-in (no sliding expiry)", async () => {
     const { user, cookie } = await createUserWithSession("member");
     const db = await getDb();
     const soon = new Date(Date.now() + 60_000);
     await db.update(sessions).set({ expiresAt: soon }).where(eq(sessions.userId, user.id));
     expect((await GET(request("/api/me", { cookie }))).status).toBe(200);
     const [row] = await db.select().from(sessions).where(eq(sessions.userId, user.id));
-    expect(row.expiresAt.getTime()).toBeGreaterThan(Date.now() + 6 * 86400_000);
+    expect(row.expiresAt.getTime()).toBe(soon.getTime());
   });
 });

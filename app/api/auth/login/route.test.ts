@@ -1,23 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { auditEvents, sessions, users } from "@/db/schema";
 import { LIMITS } from "@/lib/rate-limit";
 import { body, cookieFrom, createUserWithSession, inviteUser, ORIGIN, request, strongPassword, uniqueEmail } from "@/lib/testing/api";
 import { GET as meGet } from "../../me/route";
 import { POST as login } from "./route";
+import { bcryptCounter } from "@/lib/testing/bcrypt-count";
 
-// Counts bcrypt comparisons (lib/auth/password.ts verifyPassword → bcrypt.compare), not time.
-const bcryptCalls = vi.hoisted(() => ({ compare: 0 }));
-vi.mock("bcryptjs", async (importOriginal) => {
-  const original = await importOriginal<typeof import("bcryptjs")>();
-  const compare = ((...args: Parameters<typeof original.compare>) => {
-    bcryptCalls.compare++;
-    return original.compare(...args);
-  }) as typeof original.compare;
-  return { ...original, compare, default: { ...original.default, compare } };
-});
+// Counts bcrypt comparisons (lib/auth/password.ts verifyPassword → the hashing pool), not time.
+const bcryptCalls = bcryptCounter();
 
 beforeEach(() => {
   bcryptCalls.compare = 0;

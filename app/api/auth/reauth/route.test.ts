@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { auditEvents, invitations, sessions, users } from "@/db/schema";
 import { sha256Hex } from "@/lib/auth/tokens";
@@ -14,17 +14,10 @@ import { POST as resetUser } from "../../users/[id]/reset/route";
 import { POST as login } from "../login/route";
 import { POST as logout } from "../logout/route";
 import { POST as reauth } from "./route";
+import { bcryptCounter } from "@/lib/testing/bcrypt-count";
 
-// Counts bcrypt comparisons (lib/auth/password.ts verifyPassword → bcrypt.compare), as login's test does.
-const bcryptCalls = vi.hoisted(() => ({ compare: 0 }));
-vi.mock("bcryptjs", async (importOriginal) => {
-  const original = await importOriginal<typeof import("bcryptjs")>();
-  const compare = ((...args: Parameters<typeof original.compare>) => {
-    bcryptCalls.compare++;
-    return original.compare(...args);
-  }) as typeof original.compare;
-  return { ...original, compare, default: { ...original.default, compare } };
-});
+// Counts bcrypt comparisons (lib/auth/password.ts verifyPassword → the hashing pool), as login's test does.
+const bcryptCalls = bcryptCounter();
 
 type ErrorBody = { error: { code: string; message: string } };
 type MeBody = { user: { id: string }; session: { id: string; fresh: boolean; expires_at: string } };

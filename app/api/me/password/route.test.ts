@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { auditEvents, sessions, users } from "@/db/schema";
 import { createSession, sessionCookieName } from "@/lib/auth/session";
@@ -8,17 +8,10 @@ import { body, cookieFrom, createUserWithSession, request, strongPassword } from
 import { POST as login } from "../../auth/login/route";
 import { GET as me } from "../route";
 import { POST as changePassword } from "./route";
+import { bcryptCounter } from "@/lib/testing/bcrypt-count";
 
-// Counts bcrypt comparisons (lib/auth/password.ts verifyPassword → bcrypt.compare), as login's test does.
-const bcryptCalls = vi.hoisted(() => ({ compare: 0 }));
-vi.mock("bcryptjs", async (importOriginal) => {
-  const original = await importOriginal<typeof import("bcryptjs")>();
-  const compare = ((...args: Parameters<typeof original.compare>) => {
-    bcryptCalls.compare++;
-    return original.compare(...args);
-  }) as typeof original.compare;
-  return { ...original, compare, default: { ...original.default, compare } };
-});
+// Counts bcrypt comparisons (lib/auth/password.ts verifyPassword → the hashing pool), as login's test does.
+const bcryptCalls = bcryptCounter();
 
 beforeEach(() => {
   bcryptCalls.compare = 0;
