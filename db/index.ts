@@ -38,7 +38,9 @@ export function getHandle(): Promise<Handle> {
 export async function closeDb(): Promise<void> {
   const pending = g.__dbHandle;
   g.__dbHandle = undefined;
-  if (pending) await (await pending).close();
+  // An open that failed (or is still failing) has nothing to close.
+  const handle = await pending?.catch(() => undefined);
+  await handle?.close();
 }
 
 async function open(): Promise<Handle> {
@@ -47,29 +49,45 @@ async function open(): Promise<Handle> {
 }
 
 async function openPostgres(url: string): Promise<Handle> {
-  const { Pool } = await import("pg");
+  const { Client, Pool } = await import("pg");
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const { migrate } = await import("drizzle-orm/node-postgres/migrator");
-  const pool = new Pool({ connectionString: url, max: 10 });
-  // Without a listener, an idle client killed by the server would crash the process.
-  pool.on("error", (err) => logger.error({ err: { message: err.message } }, "postgres pool client error"));
-  const client = await pool.connect();
+  const { DB_CONNECT_TIMEOUT_MS: connectMs, DB_STATEMENT_TIMEOUT_MS: statementMs } = env();
+
+  // Migrations get a connection of their own, without the statement timeout: waiting for another
+  // instance's migration lock, or a long backfill, is not a request that should be cut short.
+  const migrator = new Client({ connectionString: url, connectionTimeoutMillis: connectMs });
+  migrator.on("error", (err) => logger.error({ err: { message: err.message } }, "postgres migration connection error"));
+  await migrator.connect();
   try {
     // drizzle's migrator takes no lock; two instances starting at once would race.
-    await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_ID]);
+    await migrator.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_ID]);
     try {
-      const migrating = drizzle(client, { schema });
+      const migrating = drizzle(migrator, { schema });
       await migrate(migrating, { migrationsFolder });
       await backfillCanonicalEmails(migrating as unknown as DB);
     } finally {
-      await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]);
+      await migrator.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]);
     }
-  } catch (err) {
-    client.release();
-    await pool.end();
-    throw err;
+  } finally {
+    await migrator.end().catch(() => {});
   }
-  client.release();
+
+  const pool = new Pool({
+    connectionString: url,
+    max: 10,
+    // Bounds both a new connection and the wait for a free one: an unreachable database (or one that
+    // accepts and never answers) is a 503 after this long, never a hang.
+    connectionTimeoutMillis: connectMs,
+    // Enforced by the server (SQLSTATE 57014), so a lock wait or a runaway query cannot hold a request.
+    ...(statementMs > 0 && {
+      statement_timeout: statementMs,
+      // The client-side backstop for a server that stops answering without closing the connection.
+      query_timeout: statementMs + connectMs,
+    }),
+  });
+  // Without a listener, an idle client killed by the server would crash the process.
+  pool.on("error", (err) => logger.error({ err: { message: err.message } }, "postgres pool client error"));
   return { db: drizzle(pool, { schema }) as unknown as DB, driver: "postgres", close: () => pool.end() };
 }
 

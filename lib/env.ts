@@ -7,6 +7,12 @@ const boolish = z.enum(["on", "off"]);
 
 const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
+  // Postgres: how long to wait for a connection (a new one, or a free one from the pool) before the
+  // request is answered 503 service_unavailable.
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(2000),
+  // Postgres: a statement running longer is cancelled (57014) and the request answered 503; 0 = no
+  // limit (bulk jobs such as the benchmark's seeding).
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(2147483647).default(5000),
   // Where the embedded database lives; "memory://" keeps it in memory (tests).
   PGLITE_DIR: z.string().min(1).default(".data/pglite"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),

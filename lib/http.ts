@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { isDatabaseUnavailable } from "./db-errors";
 import { appOrigin } from "./env";
 import { ERRORS, type ErrorCode } from "./errors";
 import { logger } from "./logger";
@@ -130,7 +131,8 @@ function isLoopbackSelf(origin: string, host: string | null): boolean {
 
 /**
  * Wraps a route handler: an unexpected error becomes a 500 JSON body with no stack trace, logged
- * without request data (which may carry secrets).
+ * without request data (which may carry secrets); a full hashing queue is 503 server_busy and an
+ * unavailable database 503 service_unavailable, both with Retry-After.
  */
 export function route<Args extends unknown[]>(fn: (request: Request, ...args: Args) => Promise<Response>) {
   return async (request: Request, ...args: Args): Promise<Response> => {
@@ -142,9 +144,14 @@ export function route<Args extends unknown[]>(fn: (request: Request, ...args: Ar
       // Only names and codes are logged: driver messages can quote query parameters.
       const e = err as { name?: string; code?: string; cause?: { name?: string; code?: string } };
       const code = e?.code ?? e?.cause?.code;
-      const unavailable = e?.name === "DatabaseBusyError" || code === "ECONNREFUSED" || code === "57P01";
-      logger.error({ err: { name: e?.name, code, cause: e?.cause?.name }, path: new URL(request.url).pathname }, "request failed");
-      return apiError(unavailable ? "service_unavailable" : "internal_error");
+      const path = new URL(request.url).pathname;
+      // The database is away or too slow (lib/db-errors.ts decides): a retryable 503, not a bug.
+      if (isDatabaseUnavailable(err)) {
+        logger.warn({ err: { name: e?.name, code, cause: e?.cause?.name }, path }, "database unavailable");
+        return apiError("service_unavailable", undefined, { "Retry-After": "2" });
+      }
+      logger.error({ err: { name: e?.name, code, cause: e?.cause?.name }, path }, "request failed");
+      return apiError("internal_error");
     }
   };
 }

@@ -11,6 +11,8 @@ import { sql } from "drizzle-orm";
 
 process.env.LOG_LEVEL = "silent";
 process.env.RATE_LIMITS = "off";
+// Seeding inserts 100,000 rows per statement: no statement timeout here (DB_STATEMENT_TIMEOUT_MS).
+process.env.DB_STATEMENT_TIMEOUT_MS ??= "0";
 process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
 if (!process.env.DATABASE_URL) process.env.PGLITE_DIR ??= ".data/bench-pglite";
 const N = Number(process.env.BENCH_ROWS ?? 1_000_000);

@@ -1,9 +1,23 @@
 import { sql } from "drizzle-orm";
 import { getDb } from "@/db";
-import { json, route } from "@/lib/http";
+import { withDatabaseTimeout } from "@/lib/db-errors";
+import { json } from "@/lib/http";
+import { logger } from "@/lib/logger";
 
-export const GET = route(async () => {
-  const db = await getDb();
-  await db.execute(sql`select 1`);
-  return json({ ok: true });
-});
+// For load balancers and orchestrators: 200 when a trivial query answers, 503 when the database
+// cannot be reached within 2 s. Never rate limited, no user data, no session read.
+const HEALTH_DB_TIMEOUT_MS = 2000;
+
+export async function GET(): Promise<Response> {
+  try {
+    await withDatabaseTimeout(
+      getDb().then((db) => db.execute(sql`select 1`)),
+      HEALTH_DB_TIMEOUT_MS,
+    );
+    return json({ status: "ok", db: "ok" });
+  } catch (err) {
+    const e = err as { name?: string; code?: string };
+    logger.warn({ err: { name: e?.name, code: e?.code } }, "health check: database unreachable");
+    return json({ status: "error", db: "unreachable" }, 503, { "Retry-After": "2" });
+  }
+}
