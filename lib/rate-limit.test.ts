@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { closeDb, getDb } from "../db";
 import { rateLimits } from "../db/schema";
 import { sha256Hex } from "./auth/tokens";
-import { hit, hitAll, LIMITS, pruneRateLimits, type Limit } from "./rate-limit";
+import { hit, hitAll, LIMITS, type Limit } from "./rate-limit";
 
 const subject = (label = "s") => `${label}-${randomUUID()}`;
 const limit = (max: number, windowSeconds = 600): Limit => ({ name: `test:${randomUUID().slice(0, 8)}`, max, windowSeconds });
@@ -122,22 +122,6 @@ describe("hitAll", () => {
   it("the login limits are per (IP, email) and per IP", () => {
     expect(LIMITS.loginPerIpEmail).toMatchObject({ max: 10 });
     expect(LIMITS.loginPerIp.max).toBeGreaterThan(LIMITS.loginPerIpEmail.max);
-  });
-});
-
-describe("pruneRateLimits", () => {
-  it("removes expired counters only", async () => {
-    const db = await getDb();
-    const expired = limit(5, 1);
-    const live = limit(5, 600);
-    const s = subject();
-    await hit(db, expired, s);
-    await hit(db, live, s);
-    await new Promise((r) => setTimeout(r, 1100));
-    await pruneRateLimits(db);
-    const keys = (await db.select().from(rateLimits)).map((r) => r.key);
-    expect(keys).not.toContain(sha256Hex(`${expired.name}\u0000${s}`));
-    expect(keys).toContain(sha256Hex(`${live.name}\u0000${s}`));
   });
 });
 

@@ -64,11 +64,6 @@ export async function hitAll(db: DB, checks: Array<[Limit, string]>): Promise<Li
   return worst;
 }
 
-/** Removes expired counters; cheap enough to run now and then. */
-export async function pruneRateLimits(db: DB): Promise<void> {
-  await db.execute(sql`DELETE FROM rate_limits WHERE reset_at <= now()`);
-}
-
 // node-postgres returns { rows }, PGlite returns { rows } too, but typed differently.
 export function rows<T>(result: unknown): T[] {
   return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];

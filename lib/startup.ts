@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import { getDb, getHandle } from "../db";
 import { authSecrets } from "./auth/secret";
-import { pruneSessions } from "./auth/session";
 import { env } from "./env";
+import { pruneExpired } from "./housekeeping";
 import { logger } from "./logger";
-import { pruneRateLimits, rateLimitsEnabled } from "./rate-limit";
+import { rateLimitsEnabled } from "./rate-limit";
 import { ensureFirstAdmin } from "./users";
 
 /** Checks configuration, opens and migrates the database, and bootstraps the first admin. */
@@ -38,8 +38,13 @@ export async function startup(): Promise<void> {
   }
 
   const prune = setInterval(() => {
-    pruneRateLimits(db).catch(() => {});
-    pruneSessions(db).catch(() => {});
+    // Ended sessions and expired rate-limit counters; with several instances one of them does it
+    // (advisory lock), the others skip this round. Same as `npm run db:prune`.
+    pruneExpired(db)
+      .then((r) => {
+        if (r.sessions || r.rateLimits) logger.info({ sessions: r.sessions, rate_limits: r.rateLimits }, "pruned ended sessions and expired rate-limit counters");
+      })
+      .catch((err) => logger.warn({ err: { message: (err as Error).message } }, "prune failed; it runs again in 10 minutes"));
     // PGlite has no autovacuum: keep the planner's statistics fresh (Postgres does this itself).
     if (driver === "pglite") db.execute(sql`ANALYZE`).catch(() => {});
   }, 10 * 60 * 1000);

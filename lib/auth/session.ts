@@ -267,10 +267,3 @@ export async function revokeOtherSessions(db: DB, userId: string, keepSessionId:
     return revoked.length;
   });
 }
-
-/** Deletes sessions that ended (expired or revoked) more than 30 days ago. */
-export async function pruneSessions(db: DB): Promise<void> {
-  await db.execute(
-    sql`DELETE FROM sessions WHERE expires_at < now() - interval '30 days' OR revoked_at < now() - interval '30 days'`,
-  );
-}

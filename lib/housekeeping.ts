@@ -1,0 +1,74 @@
+import { sql } from "drizzle-orm";
+import type { DB } from "../db";
+import { env } from "./env";
+import { rows } from "./rate-limit";
+
+// What grows without bound and is safe to forget: sessions that ended a while ago and rate-limit
+// counters whose window is over. Invitations (the admin's history) and audit events (append-only)
+// are never pruned.
+
+/** Advisory lock key of the prune (727272 migrations, 727273 / 727274 lib/users.ts). */
+export const PRUNE_LOCK_ID = 727275;
+/** An ended session is kept this long after its end (revoked, expired or idle), then deleted. */
+export const SESSION_PRUNE_GRACE_SECONDS = 30 * 24 * 3600;
+/** Rows deleted per statement, so no one statement runs long (or into a statement timeout). */
+const BATCH = 5000;
+
+export type PruneResult = {
+  /** false: another instance held the lock and is pruning this round; nothing was done here. */
+  ran: boolean;
+  sessions: number;
+  rateLimits: number;
+};
+
+/**
+ * Deletes sessions that ended more than `graceSeconds` ago (revoked, past their absolute end, or
+ * idle: unused for SESSION_IDLE_SECONDS) and rate-limit counters whose window has passed. Safe with
+ * several instances: the work runs in one transaction that first takes a transaction-level advisory
+ * lock with pg_try_advisory_xact_lock (taken and released on that transaction's connection), so one
+ * instance does it per round and the others skip at once. On PGlite there is one process.
+ */
+export async function pruneExpired(db: DB, opts: { graceSeconds?: number } = {}): Promise<PruneResult> {
+  const grace = opts.graceSeconds ?? SESSION_PRUNE_GRACE_SECONDS;
+  const idle = env().SESSION_IDLE_SECONDS;
+  return db.transaction(async (tx) => {
+    const [lock] = rows<{ locked: boolean }>(await tx.execute(sql`SELECT pg_try_advisory_xact_lock(${sql.raw(String(PRUNE_LOCK_ID))}) AS locked`));
+    if (!lock?.locked) return { ran: false, sessions: 0, rateLimits: 0 };
+
+    // A session's end is the earliest of revoked_at, expires_at and last_used_at + the idle limit
+    // (lib/auth/session.ts sessionIsLive); it is prunable once that end is `grace` in the past.
+    const sessionsRemoved = await deleteInBatches(
+      tx as unknown as DB,
+      (limit) => sql`
+        WITH gone AS (
+          DELETE FROM sessions WHERE id IN (
+            SELECT id FROM sessions
+            WHERE revoked_at < now() - make_interval(secs => ${grace})
+               OR expires_at < now() - make_interval(secs => ${grace})
+               OR last_used_at < now() - make_interval(secs => ${idle + grace})
+            LIMIT ${limit})
+          RETURNING 1)
+        SELECT count(*)::int AS n FROM gone`,
+    );
+    // A counter past reset_at counts nothing any more: the next hit starts a new window anyway.
+    const rateLimitsRemoved = await deleteInBatches(
+      tx as unknown as DB,
+      (limit) => sql`
+        WITH gone AS (
+          DELETE FROM rate_limits WHERE key IN (SELECT key FROM rate_limits WHERE reset_at <= now() LIMIT ${limit})
+          RETURNING 1)
+        SELECT count(*)::int AS n FROM gone`,
+    );
+    return { ran: true, sessions: sessionsRemoved, rateLimits: rateLimitsRemoved };
+  });
+}
+
+async function deleteInBatches(db: DB, statement: (limit: number) => ReturnType<typeof sql>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const [row] = rows<{ n: number }>(await db.execute(statement(BATCH)));
+    const n = Number(row?.n ?? 0);
+    total += n;
+    if (n < BATCH) return total;
+  }
+}
