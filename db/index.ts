@@ -9,7 +9,7 @@ import * as schema from "./schema";
 // Both drivers are used through this one type.
 export type DB = PgDatabase<PgQueryResultHKT, typeof schema>;
 
-type Handle = { db: DB; driver: "pglite" | "postgres"; close(): Promise<void> };
+export type Handle = { db: DB; driver: "pglite" | "postgres"; close(): Promise<void> };
 
 // Next evaluates this module once per route bundle (and again on every HMR edit); two PGlite
 // instances on one directory silently lose writes, so the handle lives on globalThis.
@@ -48,7 +48,8 @@ async function open(): Promise<Handle> {
   return url ? openPostgres(url) : openPglite(env().PGLITE_DIR);
 }
 
-async function openPostgres(url: string): Promise<Handle> {
+/** Opens and migrates one Postgres database (outside getDb's shared handle; npm run db:copy). */
+export async function openPostgres(url: string): Promise<Handle> {
   const { Client, Pool } = await import("pg");
   const { drizzle } = await import("drizzle-orm/node-postgres");
   const { migrate } = await import("drizzle-orm/node-postgres/migrator");
@@ -91,7 +92,8 @@ async function openPostgres(url: string): Promise<Handle> {
   return { db: drizzle(pool, { schema }) as unknown as DB, driver: "postgres", close: () => pool.end() };
 }
 
-async function openPglite(dir: string): Promise<Handle> {
+/** Opens, locks and migrates one PGlite directory (outside getDb's shared handle; npm run db:copy). */
+export async function openPglite(dir: string): Promise<Handle> {
   const { PGlite } = await import("@electric-sql/pglite");
   // Substring search uses trigram indexes; PGlite loads the extension only when it is passed here.
   const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
