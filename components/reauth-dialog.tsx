@@ -20,6 +20,8 @@ export function ReauthDialog({ email }: { email: string }) {
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Bumped after a refused password: focus goes back to the field once it is enabled again.
+  const [refused, setRefused] = useState(0);
 
   useEffect(
     () =>
@@ -48,6 +50,10 @@ export function ReauthDialog({ email }: { email: string }) {
       else dialog.removeAttribute("open");
     }
   }, [open]);
+
+  useEffect(() => {
+    if (refused > 0 && !busy) inputRef.current?.focus();
+  }, [refused, busy]);
 
   const finish = useCallback((ok: boolean) => {
     setOpen(false);
@@ -81,7 +87,7 @@ export function ReauthDialog({ email }: { email: string }) {
     }
     setError(result.code === "invalid_credentials" ? "That password is not right. Try again." : result.message);
     setPassword("");
-    inputRef.current?.focus();
+    setRefused((n) => n + 1);
   }
 
   return (

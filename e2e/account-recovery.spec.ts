@@ -241,8 +241,8 @@ test.describe("re-authentication for an old session (REAUTH_MAX_AGE_SECONDS=3)",
     await expect(reauth.getByRole("alert")).toHaveText("That password is not right. Try again.");
     await expect(field).toHaveAttribute("aria-invalid", "true");
     await expect(field).toHaveValue("");
-    // Not checked: focus back on the field. components/reauth-dialog.tsx calls focus() while the input
-    // is still disabled (busy), so focus falls to <body>; fill() below does not depend on it.
+    // Focus is back on the field, ready for another try.
+    await expect(field).toBeFocused();
     await expect(reauth).toBeVisible();
     await expect(row.locator(".status")).toHaveText("active");
     await expect.poll(() => patches).toEqual([403, 403]);
