@@ -29,8 +29,14 @@ export const hashTaskCounts = { hash: 0, compare: 0 };
 
 const WORKER_FILE = path.join(process.cwd(), "lib", "auth", "hash-worker.mjs");
 
-let pool: Piscina | null = null;
-let inFlight = 0;
+// Next evaluates this module once per route bundle: the pool and its count live on globalThis so a
+// process has one pool, and scripts/server.mjs can close it on shutdown (__closeHashPool).
+const g = globalThis as unknown as {
+  __hashPool?: { pool: Piscina | null; inFlight: number };
+  __closeHashPool?: () => Promise<void>;
+};
+const state = (g.__hashPool ??= { pool: null, inFlight: 0 });
+g.__closeHashPool = closeHashPool;
 
 /** HASH_THREADS, or the cores this process may use: available cores ÷ WEB_CONCURRENCY (at least 1). */
 export function hashThreads(): number {
@@ -39,9 +45,9 @@ export function hashThreads(): number {
 }
 
 function getPool(): Piscina {
-  if (!pool) {
+  if (!state.pool) {
     const threads = hashThreads();
-    pool = new Piscina({
+    state.pool = new Piscina({
       filename: pathToFileURL(WORKER_FILE).href,
       minThreads: 1,
       maxThreads: threads,
@@ -51,25 +57,25 @@ function getPool(): Piscina {
       idleTimeout: 60_000,
     });
   }
-  return pool;
+  return state.pool;
 }
 
 export async function runHashTask<T extends string | boolean>(task: HashTask): Promise<T> {
   const p = getPool();
   // Running (one per thread) plus waiting: beyond threads + HASH_QUEUE_MAX, refuse at once.
-  if (inFlight >= hashThreads() + env().HASH_QUEUE_MAX) throw new ServerBusyError();
-  inFlight++;
+  if (state.inFlight >= hashThreads() + env().HASH_QUEUE_MAX) throw new ServerBusyError();
+  state.inFlight++;
   hashTaskCounts[task.op]++;
   try {
     return (await p.run(task)) as T;
   } finally {
-    inFlight--;
+    state.inFlight--;
   }
 }
 
 /** Stops the worker threads (graceful shutdown, tests); the next task starts a new pool. */
 export async function closeHashPool(): Promise<void> {
-  const p = pool;
-  pool = null;
+  const p = state.pool;
+  state.pool = null;
   await p?.destroy();
 }
