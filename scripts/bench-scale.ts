@@ -6,7 +6,9 @@
 //   DATABASE_URL=postgres://… AUTH_SECRET=… npm run bench:scale     Postgres
 //   npm run bench:scale                                             PGlite in .data/bench-pglite
 //                                                                   (run it before a server takes that directory)
+// BENCH_SCALE_JSON=<file> also writes every case's median and plans there (npm run bench reads it).
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import { sql } from "drizzle-orm";
 
 process.env.LOG_LEVEL = "silent";
@@ -78,6 +80,7 @@ const traced =
 export type Case = { name: string; run: (db: typeof traced) => Promise<unknown> };
 const { CASES } = await import("./bench-scale-cases");
 
+const report: { name: string; ms: number; seqScan: boolean; plans: string[] }[] = [];
 console.log(`\nbench:scale on ${driver}, ${N.toLocaleString("en")} rows per table; median of 5 (ms), target ≤ 50\n`);
 for (const c of CASES as Case[]) {
   const times: number[] = [];
@@ -95,7 +98,11 @@ for (const c of CASES as Case[]) {
   }
   const seqScan = plans.some((p) => /Seq Scan on (users|invitations|audit_events)\b/.test(p));
   console.log(`${c.name.padEnd(58)}${times[2].toFixed(1).padStart(8)}${seqScan ? "   SEQ SCAN" : ""}`);
+  report.push({ name: c.name, ms: Number(times[2].toFixed(1)), seqScan, plans });
   if (process.env.BENCH_PLANS !== "0") for (const p of plans) console.log(`    ${p}\n`);
+}
+if (process.env.BENCH_SCALE_JSON) {
+  fs.writeFileSync(process.env.BENCH_SCALE_JSON, JSON.stringify({ driver, rows: N, cases: report }, null, 2));
 }
 await closeDb();
 

@@ -1,106 +1,625 @@
-// npm run bench — measures the onboarding paths at the PRODUCTION bcrypt cost (12) and reports
-// ratios from one run (absolute times depend on the machine; ratios say what the design promises).
+// npm run bench — the production build measured over HTTP, on PGlite and on Postgres, in one run, at
+// bcrypt cost 12 with rate limits off; prints a table, writes bench/results.json and draws
+// bench/chart.svg. Absolute numbers depend on the machine (and on whatever else runs on it); the
+// ratios, measured side by side in the same run, are what to compare. No test asserts any of this.
+//
+//   npm run bench                                  everything (builds first if .next is older than the sources)
+//   BENCH_DBS=pglite BENCH_PEER=0 BENCH_SCALE=0 npm run bench     a quick run
+//
+// Switches (all optional): BENCH_DBS (pglite,postgres) · BENCH_DURATION (seconds per load run, 10) ·
+// BENCH_CONNECTIONS (32) · BENCH_CLAIMS (sequential claims timed against bare hashes, 9) ·
+// BENCH_PROBE_MS (the health probe's interval during storms, 100) ·
+// BENCH_STORM (claims fired at once, 200) · BENCH_PEER=0 (no Better Auth peer) · BENCH_BARE=0 (no
+// bare node:http server) · BENCH_STORMS=0 (no claim storms) · BENCH_QUEUE_STORM=0 (no storm at the
+// default HASH_QUEUE_MAX) · BENCH_PROCESSES=0 (no 2-process run on Postgres) · BENCH_POLICY=0 (no
+// password-policy timing) · BENCH_SCALE=0 (no 1,000,000-row lists; BENCH_ROWS sets their size) ·
+// BENCH_BUILD=0|1 (never | always build first) · BENCH_LOCK=0 (do not hold /tmp/next-build.lock
+// shared while servers run) · BENCH_OUT (bench) · BENCH_LOG_LEVEL (the server's LOG_LEVEL, info).
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import zlib from "node:zlib";
+import bcrypt from "bcryptjs";
+import { drawChart } from "./bench-chart";
+import {
+  AppClient,
+  errorCode,
+  freePort,
+  load,
+  median,
+  percentile,
+  request,
+  round,
+  sampler,
+  sleep,
+  startProcess,
+  type LoadResult,
+  type Proc,
+  type Sample,
+} from "./bench-http";
+// The app's one pre-hash definition (a plain .mjs module, typed by JSDoc).
+import { prehash } from "../lib/auth/prehash.mjs";
 
-process.env.BCRYPT_COST = "12";
-process.env.RATE_LIMITS = "off";
-process.env.LOG_LEVEL = "silent";
-process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
-if (!process.env.DATABASE_URL) process.env.PGLITE_DIR = "memory://";
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const E = process.env;
+const cfg = {
+  dbs: (E.BENCH_DBS ?? "pglite,postgres").split(",").map((s) => s.trim()).filter(Boolean) as ("pglite" | "postgres")[],
+  seconds: Number(E.BENCH_DURATION ?? 10),
+  connections: Number(E.BENCH_CONNECTIONS ?? 32),
+  claims: Number(E.BENCH_CLAIMS ?? 9),
+  storm: Number(E.BENCH_STORM ?? 200),
+  peerStorm: 40,
+  cost: 12,
+  hashQueueMax: 1000,
+  peer: E.BENCH_PEER !== "0",
+  bare: E.BENCH_BARE !== "0",
+  storms: E.BENCH_STORMS !== "0",
+  queueStorm: E.BENCH_QUEUE_STORM !== "0",
+  processes: E.BENCH_PROCESSES !== "0",
+  policy: E.BENCH_POLICY !== "0",
+  scale: E.BENCH_SCALE !== "0",
+  rows: Number(E.BENCH_ROWS ?? 1_000_000),
+  out: path.resolve(ROOT, E.BENCH_OUT ?? "bench"),
+  logLevel: E.BENCH_LOG_LEVEL ?? "info",
+};
+const WORK = path.join(ROOT, ".data", "bench-http");
+const PASSWORD = "Lichen-Tambourine-Fjord-4471";
+const ADMIN = { email: "bench-admin@example.com", password: "Quartz-Harbor-Meadow-9182" };
+// During a storm a probe sends one GET every BENCH_PROBE_MS (100) ms, open loop (it does not wait for
+// the previous answer). Light on purpose: a health request costs the request thread ~6 ms of CPU
+// (npm run bench:profile), so 50 probes a second would themselves load the thread being measured.
+const STORM_INTERVAL_MS = Number(E.BENCH_PROBE_MS ?? 100);
+const failures: string[] = [];
 
-const { closeDb, getDb, getHandle } = await import("../db");
-const { createInvitation } = await import("../lib/invitations");
-const { claimInvitation, issueOnboardingToken } = await import("../lib/onboarding");
-const { login } = await import("../lib/auth/login");
-const { createSession, validateSessionToken } = await import("../lib/auth/session");
-const { dummyHash } = await import("../lib/auth/password");
-const { checkPasswordPolicy } = await import("../lib/password-strength");
-const { ADVERSARIAL_PASSWORDS } = await import("../lib/testing/adversarial-passwords");
-
-const db = await getDb();
-const { driver } = await getHandle();
-await dummyHash(); // computed once per process; not part of any measurement
-
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const stamp = Date.now();
-let n = 0;
-
-async function freshInvite() {
-  const created = await createInvitation(db, { email: `bench-${stamp}-${n++}@example.com`, role: "member", createdBy: null });
-  if (!created.ok) throw new Error("invite failed");
-  const secret = new URL(created.invitation.url).searchParams.get("token")!;
-  const issued = await issueOnboardingToken(db, secret);
-  if (!issued.ok) throw new Error("get_token failed");
-  return { secret, jwt: issued.onboardingToken, email: created.invitation.email };
+function log(line: string) {
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 }
 
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
+// ---------------------------------------------------------------------------------------------
+// build, lock, databases
+
+function newestSource(): number {
+  let newest = 0;
+  const walk = (p: string) => {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const e of fs.readdirSync(p)) if (e !== "node_modules" && !e.startsWith(".")) walk(path.join(p, e));
+    } else if (!/\.test\.tsx?$/.test(p)) newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const p of ["app", "components", "lib", "db", "proxy.ts", "next.config.ts", "package-lock.json", "postcss.config.mjs", "tsconfig.json"]) walk(path.join(ROOT, p));
+  return newest;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+function ensureBuild() {
+  const id = path.join(ROOT, ".next", "BUILD_ID");
+  const built = fs.existsSync(id) ? fs.statSync(id).mtimeMs : 0;
+  const stale = built < newestSource();
+  if (E.BENCH_BUILD === "0" || (E.BENCH_BUILD !== "1" && !stale)) {
+    log(`production build: ${stale ? "STALE but BENCH_BUILD=0: using it anyway" : "up to date"} (.next/BUILD_ID ${new Date(built).toISOString()})`);
+    return;
+  }
+  log("production build is older than the sources: flock /tmp/next-build.lock npm run build");
+  const r = spawnSync("flock", ["/tmp/next-build.lock", "npm", "run", "build"], { cwd: ROOT, stdio: "inherit", env: { ...E, NEXT_TELEMETRY_DISABLED: "1" } });
+  if (r.status !== 0) throw new Error("npm run build failed");
 }
 
-const password = "Lichen-Tambourine-Fjord-4471";
-const samples: Record<string, number[]> = {
-  claim: [],
-  claimUsedLink: [],
-  getToken: [],
-  loginOk: [],
-  loginWrongPassword: [],
-  loginUnknownEmail: [],
-  sessionCheckIdle: [],
-  sessionCheckDuringClaims: [],
+/** Holds /tmp/next-build.lock shared, so no `flock … npm run build` replaces .next under running servers. */
+async function holdBuildLock(): Promise<() => void> {
+  if (E.BENCH_LOCK === "0") return () => {};
+  const child = spawn("flock", ["-s", "/tmp/next-build.lock", "sh", "-c", "echo locked; exec cat >/dev/null"], { stdio: ["pipe", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once("data", () => resolve());
+    child.once("exit", (code) => reject(new Error(`flock exited ${code}`)));
+  });
+  return () => child.stdin!.end();
+}
+
+function pgDatabase(name: string): string {
+  const r = spawnSync("bash", [path.join(ROOT, "scripts", "pg-test-db.sh"), name], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const url = r.stdout.trim().split("\n").pop() ?? "";
+  if (r.status !== 0 || !url.startsWith("postgres")) throw new Error(`scripts/pg-test-db.sh ${name} failed`);
+  return url;
+}
+
+/** The 1,000,000-row database is kept between runs (seeding takes minutes): reuse it when it answers. */
+async function pgScaleDatabase(like: string): Promise<string> {
+  const url = like.replace(/\/[^/]+$/, "/bench_scale");
+  const { Client } = await import("pg");
+  const c = new Client({ connectionString: url });
+  try {
+    await c.connect();
+    await c.query("select 1");
+    return url;
+  } catch {
+    return pgDatabase("bench_scale");
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// servers
+
+function serverEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...E };
+  for (const k of Object.keys(env)) if (/^(DATABASE_URL|PGLITE_DIR|WEB_CONCURRENCY|HASH_|PORT$|APP_URL|AUTH_SECRET|LOG_LEVEL|RATE_LIMIT|BCRYPT_COST|ADMIN_)/.test(k)) delete env[k];
+  Object.assign(env, { NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", BCRYPT_COST: String(cfg.cost), RATE_LIMITS: "off", LOG_LEVEL: cfg.logLevel });
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+type Db = { kind: "pglite" | "postgres"; env: Record<string, string> };
+
+async function startApp(db: Db, name: string, extra: Record<string, string | undefined> = {}): Promise<Proc> {
+  const port = await freePort();
+  return startProcess({
+    name,
+    args: [path.join(ROOT, "scripts", "server.mjs")],
+    env: serverEnv({
+      ...db.env,
+      PORT: String(port),
+      APP_URL: `http://127.0.0.1:${port}`,
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      HASH_QUEUE_MAX: String(cfg.hashQueueMax),
+      ...extra,
+    }),
+    port,
+    readyPath: "/api/health",
+    logDir: WORK,
+  });
+}
+
+async function startNode(name: string, file: string, env: Record<string, string>, readyPath: string): Promise<Proc> {
+  const port = await freePort();
+  return startProcess({ name, args: [path.join(ROOT, file)], env: serverEnv({ ...env, PORT: String(port) }), port, readyPath, logDir: WORK });
+}
+
+function checkLoad(label: string, r: LoadResult): LoadResult {
+  const bad = r.non2xx + r.errors;
+  const line = `${label.padEnd(44)} ${String(r.rps).padStart(6)} req/s   p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms`;
+  log(bad ? `${line}   FAILED: ${r.non2xx} non-2xx, ${r.errors} errors ${JSON.stringify(r.statuses)}` : line);
+  if (bad) failures.push(`${label}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return r;
+}
+
+const throughput = (ports: number[], p: string, headers?: Record<string, string>) =>
+  load({ ports, path: p, connections: cfg.connections, seconds: cfg.seconds, headers });
+
+/** Sequential requests, one at a time: what one request costs when nothing else runs. */
+async function sequential(url: string, n = 40): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < n + 5; i++) {
+    const r = await request(url);
+    if (r.status !== 200) throw new Error(`${url}: ${r.status}`);
+    if (i >= 5) times.push(r.ms);
+  }
+  return round(median(times), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// measurements
+
+type Storm = {
+  label: string;
+  claims: number;
+  hashQueueMax: number | "default (64)" | "n/a";
+  ok: number;
+  serverBusy: number;
+  other: Record<string, number>;
+  seconds: number;
+  claimP50: number;
+  health: { samples: number; p50: number; p99: number; max: number; non200: number };
+  series: [number, number][];
 };
 
-const member = await freshInvite();
-const claimed = await claimInvitation(db, { onboardingToken: member.jwt, secret: member.secret, password });
-if (!claimed.ok) throw new Error(`claim failed: ${claimed.reason}`);
-const session = await createSession(db, claimed.user.id);
-
-for (let r = 0; r < ROUNDS; r++) {
-  const inv = await freshInvite();
-  samples.getToken.push(await time(() => issueOnboardingToken(db, inv.secret)));
-  samples.claim.push(await time(() => claimInvitation(db, { onboardingToken: inv.jwt, secret: inv.secret, password })));
-  samples.claimUsedLink.push(await time(() => claimInvitation(db, { onboardingToken: inv.jwt, secret: inv.secret, password })));
-  samples.loginOk.push(await time(() => login(db, { email: member.email, password })));
-  samples.loginWrongPassword.push(await time(() => login(db, { email: member.email, password: password + "x" })));
-  samples.loginUnknownEmail.push(await time(() => login(db, { email: `nobody-${r}@example.com`, password })));
-  samples.sessionCheckIdle.push(await time(() => validateSessionToken(db, session.token)));
-  // The password is hashed before the claim's transaction opens, so other requests are not stalled
-  // behind bcrypt even on PGlite's single connection.
-  const invs = await Promise.all([freshInvite(), freshInvite(), freshInvite(), freshInvite()]);
-  const claims = invs.map((i) => claimInvitation(db, { onboardingToken: i.jwt, secret: i.secret, password }));
-  await new Promise((res) => setTimeout(res, 20));
-  samples.sessionCheckDuringClaims.push(await time(() => validateSessionToken(db, session.token)));
-  await Promise.all(claims);
+async function claimStorm(client: AppClient, secrets: string[], label: string, hashQueueMax: Storm["hashQueueMax"]): Promise<Storm> {
+  const jwts = await client.getTokens(secrets);
+  const origin = performance.now();
+  const probe = sampler(`${client.base}/api/health`, STORM_INTERVAL_MS, origin);
+  probe.start();
+  await sleep(500);
+  const t0 = performance.now() - origin;
+  const replies = await Promise.all(
+    secrets.map((s, i) => client.claim(s, jwts[i], PASSWORD).catch((e: Error) => ({ status: 0, ms: NaN, body: e.message, end: performance.now(), headers: {} }))),
+  );
+  const t1 = Math.max(...replies.map((r) => r.end)) - origin;
+  await sleep(500);
+  const samples = await probe.stop();
+  return summarizeStorm(label, hashQueueMax, replies, samples, t0, t1, (r) => (r.status === 200 ? "ok" : r.status === 503 && errorCode(r.body) === "server_busy" ? "busy" : `${r.status} ${errorCode(r.body)}`));
 }
 
-const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) as Record<keyof typeof samples, number>;
-const fmt = (x: number) => x.toFixed(1).padStart(8);
-console.log(`\nbench: ${driver}, bcrypt cost 12, ${ROUNDS} rounds, medians (ms)\n`);
-for (const [k, v] of Object.entries(m)) console.log(`  ${k.padEnd(26)}${fmt(v)}`);
-console.log("\nratios (same run):");
-console.log(`  used-link claim / successful claim       ${(m.claimUsedLink / m.claim).toFixed(3)}   (cheap read turns it away before bcrypt: ≪ 1)`);
-console.log(`  get_token / successful claim             ${(m.getToken / m.claim).toFixed(3)}   (opening a link costs no hashing: ≪ 1)`);
-console.log(`  login unknown email / wrong password     ${(m.loginUnknownEmail / m.loginWrongPassword).toFixed(3)}   (same bcrypt work: ≈ 1)`);
-console.log(`  login wrong password / login ok          ${(m.loginWrongPassword / m.loginOk).toFixed(3)}   (≈ 1)`);
-console.log(`  session check during 4 claims / idle     ${(m.sessionCheckDuringClaims / m.sessionCheckIdle).toFixed(1)}   (hashing outside the transaction keeps this small vs. a claim's ${m.claim.toFixed(0)} ms)`);
-
-// The password policy on hostile inputs up to the longest password the API accepts (256
-// characters): the strength estimate is bounded, so each is judged in a few milliseconds.
-await checkPasswordPolicy("warm-up the dictionaries", "bench@example.com");
-console.log("\npassword policy on adversarial inputs (worst of 3, ms; target ≤ 50):");
-let worstPolicy = 0;
-for (const { name, password: p } of ADVERSARIAL_PASSWORDS) {
-  let worst = 0;
-  for (let i = 0; i < 3; i++) worst = Math.max(worst, await time(() => checkPasswordPolicy(p, "bench@example.com")));
-  worstPolicy = Math.max(worstPolicy, worst);
-  console.log(`  ${name.padEnd(36)}${fmt(worst)}`);
+function summarizeStorm(
+  label: string,
+  hashQueueMax: Storm["hashQueueMax"],
+  replies: { status: number; ms: number; body: string }[],
+  samples: Sample[],
+  t0: number,
+  t1: number,
+  outcome: (r: { status: number; body: string }) => string,
+): Storm {
+  const during = samples.filter((s) => s.t >= t0 && s.t <= t1);
+  const ms = during.map((s) => (Number.isFinite(s.ms) ? s.ms : 120_000));
+  const other: Record<string, number> = {};
+  let ok = 0;
+  let busy = 0;
+  for (const r of replies) {
+    const o = outcome(r);
+    if (o === "ok") ok++;
+    else if (o === "busy") busy++;
+    else other[o] = (other[o] ?? 0) + 1;
+  }
+  if (Object.keys(other).length) failures.push(`${label}: unexpected answers ${JSON.stringify(other)}`);
+  const non200 = during.filter((s) => s.status !== 200).length;
+  if (non200) failures.push(`${label}: ${non200} health probes not 200`);
+  const st: Storm = {
+    label,
+    claims: replies.length,
+    hashQueueMax,
+    ok,
+    serverBusy: busy,
+    other,
+    seconds: round((t1 - t0) / 1000, 1),
+    claimP50: round(median(replies.filter((r) => r.status === 200).map((r) => r.ms)), 0),
+    health: { samples: during.length, p50: round(percentile(ms, 50), 1), p99: round(percentile(ms, 99), 1), max: round(Math.max(...ms), 1), non200 },
+    series: samples.map((s) => [round(s.t - t0, 0), round(Number.isFinite(s.ms) ? s.ms : 120_000, 1)]),
+  };
+  log(
+    `${label}: ${ok} × 200, ${busy} × 503 server_busy${Object.keys(other).length ? `, other ${JSON.stringify(other)}` : ""} in ${st.seconds} s; ` +
+      `probe p50 ${st.health.p50} ms, p99 ${st.health.p99} ms, max ${st.health.max} ms (${st.health.samples} probes)`,
+  );
+  return st;
 }
-console.log(`  worst / successful claim                 ${(worstPolicy / m.claim).toFixed(3)}   (≪ 1)`);
-await closeDb();
+
+/** One claim at a time, each next to one bare bcrypt hash (cost 12) in this process. */
+async function claimVsHash(client: AppClient, secrets: string[]) {
+  const jwts = await client.getTokens(secrets);
+  const pre = prehash(PASSWORD);
+  const claims: number[] = [];
+  const hashes: number[] = [];
+  for (let i = 0; i < secrets.length; i++) {
+    const t = performance.now();
+    bcrypt.hashSync(pre, cfg.cost);
+    const hashMs = performance.now() - t;
+    const r = await client.claim(secrets[i], jwts[i], PASSWORD);
+    if (r.status !== 200) {
+      failures.push(`claim ${i}: ${r.status} ${r.body}`);
+      continue;
+    }
+    if (i < 2) continue; // warm-up: the worker thread's and this process's first hashes
+    hashes.push(hashMs);
+    claims.push(r.ms);
+  }
+  const c = round(median(claims), 1);
+  const h = round(median(hashes), 1);
+  log(`claim p50 ${c} ms, bare bcrypt hash (cost ${cfg.cost}) p50 ${h} ms, ratio ${(c / h).toFixed(3)} (${claims.length} of each, interleaved)`);
+  return { claimP50: c, hashP50: h, ratio: round(c / h, 3), n: claims.length, claims: claims.map((x) => round(x, 1)), hashes: hashes.map((x) => round(x, 1)) };
+}
+
+/** The onboarding page's first-load JavaScript: every script the HTML loads, gzipped as served. */
+async function firstLoadJs(client: AppClient, secret: string) {
+  const r = await request(`${client.base}/onboarding?token=${encodeURIComponent(secret)}`);
+  if (r.status !== 200) throw new Error(`/onboarding: ${r.status}`);
+  const srcs = [...new Set([...r.body.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1].replace(/&amp;/g, "&")))].filter((s) => s.startsWith("/_next/static/"));
+  let raw = 0;
+  let gzip = 0;
+  const files: { file: string; raw: number; gzip: number }[] = [];
+  for (const src of srcs) {
+    const file = path.join(ROOT, ".next", "static", decodeURIComponent(src.replace(/^\/_next\/static\//, "").split("?")[0]));
+    const buf = fs.readFileSync(file);
+    const gz = zlib.gzipSync(buf).length;
+    raw += buf.length;
+    gzip += gz;
+    files.push({ file: src.split("?")[0], raw: buf.length, gzip: gz });
+  }
+  const kb = (n: number) => round(n / 1024, 1);
+  log(`onboarding page first-load JS: ${files.length} scripts, ${kb(gzip)} kB gzip (${kb(raw)} kB raw)`);
+  return { scripts: files.length, gzipKB: kb(gzip), rawKB: kb(raw), files };
+}
+
+// ---------------------------------------------------------------------------------------------
+// one database
+
+async function runDb(kind: "pglite" | "postgres", measureJs: boolean) {
+  log(`==== ${kind} ====`);
+  const secret = randomBytes(32).toString("base64url");
+  let db: Db;
+  let pgUrl = "";
+  if (kind === "postgres") {
+    pgUrl = pgDatabase("bench_http");
+    db = { kind, env: { DATABASE_URL: pgUrl, AUTH_SECRET: secret } };
+  } else {
+    const dir = path.join(WORK, "pglite");
+    fs.rmSync(dir, { recursive: true, force: true });
+    db = { kind, env: { PGLITE_DIR: dir, AUTH_SECRET: secret } };
+  }
+  const out: Record<string, unknown> = { kind };
+
+  // --- server A: HASH_QUEUE_MAX large enough, one process
+  let app = await startApp(db, `${kind}-app`);
+  const client = new AppClient(app.port);
+  await client.login(ADMIN.email, ADMIN.password);
+  const stamp = Date.now().toString(36);
+  const need = 1 + cfg.claims + 2 + (cfg.storms ? cfg.peerStorm + cfg.storm + (cfg.queueStorm ? cfg.storm : 0) : 0);
+  const t = performance.now();
+  const secrets = await client.invite(Array.from({ length: need }, (_, i) => `bench-${stamp}-${i}@example.com`));
+  log(`app on :${app.port} (${kind}); ${need} invitations in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const take = (n: number) => secrets.splice(0, n);
+  const [viewLink] = take(1);
+
+  try {
+    if (measureJs) out.firstLoadJs = await firstLoadJs(client, viewLink);
+
+    const getTokenPath = `/api/onboarding/get_token?token=${encodeURIComponent(viewLink)}`;
+    out.single = { healthP50: await sequential(`${client.base}/api/health`), getTokenP50: await sequential(`${client.base}${getTokenPath}`) };
+    const health = checkLoad(`${kind} GET /api/health`, await throughput([app.port], "/api/health"));
+    const getToken = checkLoad(`${kind} GET /api/onboarding/get_token`, await throughput([app.port], getTokenPath));
+    out.health = health;
+    out.getToken = getToken;
+    out.getTokenPerHealth = round(getToken.rps / health.rps, 3);
+
+    out.claimVsHash = await claimVsHash(client, take(cfg.claims + 2));
+
+    if (cfg.storms) {
+      out.storm40 = await claimStorm(client, take(cfg.peerStorm), `${kind}: health during ${cfg.peerStorm} claims`, cfg.hashQueueMax);
+      out.storm = await claimStorm(client, take(cfg.storm), `${kind}: health during ${cfg.storm} claims`, cfg.hashQueueMax);
+    }
+  } finally {
+    await app.stop();
+  }
+
+  // --- server B: the default HASH_QUEUE_MAX (64), as deployed: how many claims are turned away
+  if (cfg.storms && cfg.queueStorm) {
+    app = await startApp(db, `${kind}-app-default-queue`, { HASH_QUEUE_MAX: undefined });
+    try {
+      const c2 = new AppClient(app.port);
+      out.stormDefaultQueue = await claimStorm(c2, take(cfg.storm), `${kind}: health during ${cfg.storm} claims, default HASH_QUEUE_MAX`, "default (64)");
+    } finally {
+      await app.stop();
+    }
+  }
+
+  // --- 1 vs 2 processes (Postgres only; PGlite allows one process)
+  if (kind === "postgres" && cfg.processes) {
+    const cluster = fs.readFileSync(path.join(ROOT, "scripts", "server.mjs"), "utf8").includes("WEB_CONCURRENCY");
+    const procs: Proc[] = [];
+    try {
+      if (cluster) procs.push(await startApp(db, `${kind}-app-2-processes`, { WEB_CONCURRENCY: "2" }));
+      else procs.push(await startApp(db, `${kind}-app-a`), await startApp(db, `${kind}-app-b`));
+      const ports = procs.map((p) => p.port);
+      const how = cluster ? "WEB_CONCURRENCY=2 (Node cluster, one port)" : "two servers on two ports, 16 connections each (scripts/server.mjs has no WEB_CONCURRENCY yet)";
+      const h2 = checkLoad(`${kind} GET /api/health, 2 processes`, await throughput(ports, "/api/health"));
+      const g2 = checkLoad(`${kind} GET get_token, 2 processes`, await throughput(ports, `/api/onboarding/get_token?token=${encodeURIComponent(viewLink)}`));
+      const h1 = out.health as LoadResult;
+      const g1 = out.getToken as LoadResult;
+      out.twoProcesses = { how, health: h2, getToken: g2, healthRatio: round(h2.rps / h1.rps, 2), getTokenRatio: round(g2.rps / g1.rps, 2) };
+    } finally {
+      for (const p of procs) await p.stop();
+    }
+  }
+
+  // --- the peer: Better Auth
+  if (cfg.peer) {
+    const peerEnv: Record<string, string> = { AUTH_SECRET: secret };
+    if (kind === "postgres") peerEnv.DATABASE_URL = pgDatabase("bench_peer");
+    const peer = await startNode(`${kind}-peer`, "bench/peer/server.mjs", peerEnv, "/api/auth/ok");
+    try {
+      const ok = checkLoad(`${kind} peer GET /api/auth/ok`, await throughput([peer.port], "/api/auth/ok"));
+      const session = checkLoad(`${kind} peer GET /api/auth/get-session (no cookie)`, await throughput([peer.port], "/api/auth/get-session"));
+      const cheapest = ok.rps >= session.rps ? { route: "/api/auth/ok", ...ok } : { route: "/api/auth/get-session", ...session };
+      out.peer = { ok, session, cheapest: cheapest.route, healthPerPeer: round((out.health as LoadResult).rps / cheapest.rps, 3), getTokenPerPeer: round((out.getToken as LoadResult).rps / cheapest.rps, 3) };
+      if (cfg.storms) (out.peer as Record<string, unknown>).storm = await peerStorm(peer.port, kind);
+    } finally {
+      await peer.stop();
+    }
+  }
+
+  // --- context: a bare node:http server running the same `select 1`
+  if (cfg.bare) {
+    const bare = await startNode(`${kind}-bare`, "bench/bare-server.mjs", kind === "postgres" ? { DATABASE_URL: pgUrl } : {}, "/");
+    try {
+      const b = checkLoad(`${kind} bare node:http + select 1`, await throughput([bare.port], "/"));
+      out.bare = { ...b, healthPerBare: round((out.health as LoadResult).rps / b.rps, 3) };
+    } finally {
+      await bare.stop();
+    }
+  }
+  return { out, pgUrl };
+}
+
+/** The peer's cheap GET while 20 sign-ups and 20 sign-ins (of accounts made beforehand) run at once. */
+async function peerStorm(port: number, kind: string): Promise<Storm> {
+  const base = `http://127.0.0.1:${port}`;
+  const post = (p: string, body: unknown) =>
+    request(base + p, { method: "POST", headers: { "content-type": "application/json", origin: base }, body: JSON.stringify(body) });
+  const half = cfg.peerStorm / 2;
+  const stamp = Date.now().toString(36);
+  for (let i = 0; i < half; i++) {
+    const r = await post("/api/auth/sign-up/email", { email: `pre-${stamp}-${i}@example.com`, password: PASSWORD, name: "bench" });
+    if (r.status !== 200) throw new Error(`peer sign-up: ${r.status} ${r.body}`);
+  }
+  const origin = performance.now();
+  const probe = sampler(`${base}/api/auth/ok`, STORM_INTERVAL_MS, origin);
+  probe.start();
+  await sleep(500);
+  const t0 = performance.now() - origin;
+  const replies = await Promise.all([
+    ...Array.from({ length: half }, (_, i) => post("/api/auth/sign-up/email", { email: `storm-${stamp}-${i}@example.com`, password: PASSWORD, name: "bench" })),
+    ...Array.from({ length: half }, (_, i) => post("/api/auth/sign-in/email", { email: `pre-${stamp}-${i}@example.com`, password: PASSWORD })),
+  ]);
+  const t1 = Math.max(...replies.map((r) => r.end)) - origin;
+  await sleep(500);
+  const samples = await probe.stop();
+  return summarizeStorm(`${kind} peer: /api/auth/ok during ${half} sign-ups + ${half} sign-ins`, "n/a", replies, samples, t0, t1, (r) =>
+    r.status === 200 ? "ok" : `${r.status}`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// in-process parts: the password policy, the lists at scale
+
+async function policyTimes() {
+  process.env.LOG_LEVEL = "silent";
+  const { checkPasswordPolicy } = await import("../lib/password-strength");
+  const { ADVERSARIAL_PASSWORDS } = await import("../lib/testing/adversarial-passwords");
+  await checkPasswordPolicy("warm-up the dictionaries", "bench@example.com");
+  const time = async (p: string) => {
+    const t = performance.now();
+    await checkPasswordPolicy(p, "bench@example.com");
+    return performance.now() - t;
+  };
+  const claimPassword: number[] = [];
+  for (let i = 0; i < 20; i++) claimPassword.push(await time(PASSWORD));
+  let worst = { name: "", ms: 0 };
+  for (const { name, password } of ADVERSARIAL_PASSWORDS) {
+    for (let i = 0; i < 3; i++) {
+      const ms = await time(password);
+      if (ms > worst.ms) worst = { name, ms };
+    }
+  }
+  const r = { benchPasswordP50: round(median(claimPassword), 2), worstAdversarial: { name: worst.name, ms: round(worst.ms, 1) }, target: 50 };
+  log(`password policy: the bench's password ${r.benchPasswordP50} ms (p50); worst adversarial 256-character input ${r.worstAdversarial.ms} ms (${worst.name}); target ≤ 50`);
+  return r;
+}
+
+async function scale(kind: "pglite" | "postgres", pgUrl: string) {
+  const json = path.join(WORK, `scale-${kind}.json`);
+  fs.rmSync(json, { force: true });
+  const env: NodeJS.ProcessEnv = { ...E, BENCH_SCALE_JSON: json, BENCH_ROWS: String(cfg.rows), BENCH_PLANS: E.BENCH_PLANS ?? "0" };
+  delete env.DATABASE_URL;
+  delete env.PGLITE_DIR;
+  if (kind === "postgres") {
+    env.DATABASE_URL = await pgScaleDatabase(pgUrl || pgDatabase("bench_http"));
+    env.AUTH_SECRET = randomBytes(32).toString("base64url");
+  }
+  log(`lists at ${cfg.rows.toLocaleString("en")} rows on ${kind} (scripts/bench-scale.ts)`);
+  const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "scripts", "bench-scale.ts")], { cwd: ROOT, env, stdio: "inherit" });
+  if (r.status !== 0 || !fs.existsSync(json)) {
+    failures.push(`bench-scale on ${kind} failed`);
+    return null;
+  }
+  return JSON.parse(fs.readFileSync(json, "utf8"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// report
+
+type DbOut = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function table(results: Record<string, DbOut>, extra: { policy?: { benchPasswordP50: number; worstAdversarial: { ms: number } } }): string {
+  const kinds = Object.keys(results);
+  const rows: [string, ...string[]][] = [];
+  const row = (label: string, f: (r: DbOut) => string | undefined, target = "") => {
+    const cells = kinds.map((k) => f(results[k]) ?? "–");
+    if (cells.every((c) => c === "–")) return;
+    rows.push([label, ...cells, target]);
+  };
+  const thr = (l?: LoadResult) => (l ? `${l.rps} req/s · p50 ${l.p50} · p99 ${l.p99} ms` : undefined);
+  const c = cfg.connections;
+  row(`\`GET /api/health\` (${c} connections)`, (r) => thr(r.health));
+  row(`\`GET /api/onboarding/get_token\` (${c} conn.)`, (r) => thr(r.getToken));
+  row("get_token ÷ health", (r) => r.getTokenPerHealth?.toFixed(2), "≥ 0.8");
+  row("peer (Better Auth 1.7.25) cheapest GET", (r) => (r.peer ? `${r.peer.cheapest}: ${thr(r.peer.cheapest === "/api/auth/ok" ? r.peer.ok : r.peer.session)}` : undefined));
+  row("health ÷ peer's cheapest", (r) => r.peer?.healthPerPeer.toFixed(2), "≥ 1");
+  row("get_token ÷ peer's cheapest", (r) => r.peer?.getTokenPerPeer.toFixed(2));
+  row("bare `node:http` + `select 1` (context)", (r) => thr(r.bare));
+  row("health ÷ bare (context)", (r) => r.bare?.healthPerBare.toFixed(2));
+  row("one request alone, p50: health / get_token", (r) => (r.single ? `${r.single.healthP50} / ${r.single.getTokenP50} ms` : undefined));
+  row("one claim p50 / one bare bcrypt hash p50 (cost 12)", (r) => (r.claimVsHash ? `${r.claimVsHash.claimP50} / ${r.claimVsHash.hashP50} ms` : undefined));
+  row("claim ÷ hash", (r) => r.claimVsHash?.ratio.toFixed(3), "≤ 1.05");
+  const storm = (s?: Storm) => (s ? `p99 ${s.health.p99} ms (p50 ${s.health.p50}, max ${s.health.max}); ${s.ok} × 200, ${s.serverBusy} × 503 server_busy, ${s.seconds} s` : undefined);
+  row(`health during ${cfg.storm} claims, HASH_QUEUE_MAX=${cfg.hashQueueMax}`, (r) => storm(r.storm), "p99 ≤ 50 ms");
+  row(`health during ${cfg.storm} claims, default HASH_QUEUE_MAX (64)`, (r) => storm(r.stormDefaultQueue), "p99 ≤ 50 ms");
+  row(`health during ${cfg.peerStorm} claims`, (r) => storm(r.storm40));
+  row(`peer: its cheap GET during ${cfg.peerStorm / 2} sign-ups + ${cfg.peerStorm / 2} sign-ins`, (r) =>
+    r.peer?.storm ? `p99 ${r.peer.storm.health.p99} ms (p50 ${r.peer.storm.health.p50}, max ${r.peer.storm.health.max}); ${r.peer.storm.seconds} s` : undefined,
+  );
+  row("2 processes ÷ 1: health / get_token", (r) => (r.twoProcesses ? `${r.twoProcesses.healthRatio} / ${r.twoProcesses.getTokenRatio}` : undefined));
+  row("onboarding page first-load JS (gzip)", (r) => (r.firstLoadJs ? `${r.firstLoadJs.gzipKB} kB (${r.firstLoadJs.scripts} scripts)` : undefined));
+  row(`lists at ${cfg.rows.toLocaleString("en")} rows: slowest case (median of 5)`, (r) =>
+    r.scale ? `${r.scale.slowest.ms} ms (${r.scale.slowest.name})${r.scale.seqScans ? `, ${r.scale.seqScans} seq scans` : ""}` : undefined,
+  "≤ 50 ms");
+  if (extra.policy) rows.push(["password policy, worst adversarial input", `${extra.policy.worstAdversarial.ms} ms (in process)`, ...kinds.slice(1).map(() => ""), "≤ 50 ms"]);
+  const head = ["measure", ...kinds.map((k) => (k === "pglite" ? "PGlite" : "Postgres 15")), "target"];
+  return [head, head.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  fs.mkdirSync(WORK, { recursive: true });
+  fs.mkdirSync(cfg.out, { recursive: true });
+  const started = new Date();
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? "?",
+    cores: os.availableParallelism(),
+    memoryGB: round(os.totalmem() / 2 ** 30, 1),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    loadavgAtStart: os.loadavg().map((x) => round(x, 2)),
+  };
+  log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGB} GB, ${machine.os}, Node ${machine.node}; load average ${machine.loadavgAtStart.join(" ")}`);
+  log(`config: ${JSON.stringify({ ...cfg, out: undefined })}`);
+
+  const results: Record<string, DbOut> = {};
+  const pgUrls: Record<string, string> = {};
+  if (cfg.dbs.length) {
+    ensureBuild();
+    const release = await holdBuildLock();
+    try {
+      let first = true;
+      for (const kind of cfg.dbs) {
+        const { out, pgUrl } = await runDb(kind, first);
+        results[kind] = out;
+        pgUrls[kind] = pgUrl;
+        first = false;
+      }
+    } finally {
+      release();
+    }
+  }
+  const policy = cfg.policy ? await policyTimes() : undefined;
+  if (cfg.scale) {
+    for (const kind of cfg.dbs) {
+      const s = await scale(kind, pgUrls[kind]);
+      if (!s) continue;
+      const cases = s.cases as { name: string; ms: number; seqScan: boolean }[];
+      const slowest = cases.reduce((a, b) => (b.ms > a.ms ? b : a));
+      results[kind].scale = { rows: s.rows, slowest: { name: slowest.name, ms: slowest.ms }, seqScans: cases.filter((x) => x.seqScan).length, cases: s.cases };
+    }
+  }
+
+  const finished = new Date();
+  const report = {
+    date: started.toISOString(),
+    durationSeconds: Math.round((finished.getTime() - started.getTime()) / 1000),
+    machine: { ...machine, loadavgAtEnd: os.loadavg().map((x) => round(x, 2)) },
+    config: { ...cfg, out: undefined, logLevel: cfg.logLevel, rateLimits: "off", bcryptCost: cfg.cost, stormProbeIntervalMs: STORM_INTERVAL_MS },
+    failures,
+    policy,
+    results,
+  };
+  const md = table(results, { policy });
+  fs.writeFileSync(path.join(cfg.out, "results.json"), JSON.stringify(report, null, 2) + "\n");
+  fs.writeFileSync(path.join(cfg.out, "chart.svg"), drawChart(report));
+  console.log(`\n${md}\n`);
+  console.log(
+    `Measured ${started.toISOString().slice(0, 10)} on ${machine.cpu} (${machine.cores} cores, ${machine.memoryGB} GB), Node ${machine.node}; ` +
+      `bcrypt cost ${cfg.cost}, RATE_LIMITS=off, ${cfg.seconds} s per load run, autocannon 9.0.0. Load average ${report.machine.loadavgAtStart.join("/")} → ${report.machine.loadavgAtEnd.join("/")}.`,
+  );
+  console.log(`wrote ${path.relative(ROOT, path.join(cfg.out, "results.json"))} and ${path.relative(ROOT, path.join(cfg.out, "chart.svg"))}`);
+  if (failures.length) {
+    console.error(`\nFAILED:\n  ${failures.join("\n  ")}`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
+
+await main();

@@ -1,0 +1,304 @@
+// Helpers for `npm run bench` (scripts/bench.ts): start and stop server processes, drive them with
+// autocannon, and talk to the app over HTTP (sign in, invite in bulk, get_token, claim). Nothing here
+// asserts a timing; it measures and returns numbers.
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import path from "node:path";
+import autocannon from "autocannon";
+
+// ---- numbers --------------------------------------------------------------------------------
+
+export function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+export const median = (xs: number[]) => percentile(xs, 50);
+export const round = (x: number, digits = 1) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+
+// ---- processes ------------------------------------------------------------------------------
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export type Proc = { name: string; port: number; child: ChildProcess; log: string; stop(): Promise<void> };
+
+/**
+ * Starts `node <args>` with env, its output to a log file, and waits until `readyPath` answers
+ * (any status below 500) on its port.
+ */
+export async function startProcess(opts: {
+  name: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  port: number;
+  readyPath: string;
+  logDir: string;
+  timeoutMs?: number;
+}): Promise<Proc> {
+  fs.mkdirSync(opts.logDir, { recursive: true });
+  const log = path.join(opts.logDir, `${opts.name}.log`);
+  const fd = fs.openSync(log, "w");
+  const child = spawn(process.execPath, opts.args, { env: opts.env, stdio: ["ignore", fd, fd] });
+  fs.closeSync(fd);
+  let exited: number | string | null = null;
+  child.on("exit", (code, signal) => (exited = code ?? signal ?? "exit"));
+  const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
+  for (;;) {
+    if (exited !== null) throw new Error(`${opts.name} exited (${exited}) before it was ready; see ${log}:\n${tail(log)}`);
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${opts.name} not ready within ${opts.timeoutMs ?? 90_000} ms; see ${log}:\n${tail(log)}`);
+    }
+    const status = await get(`http://127.0.0.1:${opts.port}${opts.readyPath}`, 5000).catch(() => 0);
+    if (status > 0 && status < 500) break;
+    await sleep(200);
+  }
+  const stop = async () => {
+    if (exited !== null) return;
+    const done = new Promise<void>((r) => child.once("exit", () => r()));
+    child.kill("SIGTERM");
+    const killed = await Promise.race([done.then(() => true), sleep(15_000).then(() => false)]);
+    if (!killed) {
+      child.kill("SIGKILL");
+      await done;
+    }
+  };
+  return { name: opts.name, port: opts.port, child, log, stop };
+}
+
+function tail(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8").split("\n").slice(-30).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+// ---- plain requests -------------------------------------------------------------------------
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+
+export type Reply = { status: number; ms: number; body: string; headers: http.IncomingHttpHeaders; end: number };
+
+/** One request over a keep-alive agent; `ms` from just before sending to the last body byte. */
+export function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const req = http.request(url, { method: opts.method ?? "GET", headers: opts.headers, agent, timeout: opts.timeoutMs ?? 120_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const end = performance.now();
+        resolve({ status: res.statusCode ?? 0, ms: end - t0, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers, end });
+      });
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`timeout: ${url}`)));
+    req.on("error", reject);
+    if (opts.body !== undefined) req.end(opts.body);
+    else req.end();
+  });
+}
+
+async function get(url: string, timeoutMs: number): Promise<number> {
+  return (await request(url, { timeoutMs })).status;
+}
+
+// ---- load (autocannon) ----------------------------------------------------------------------
+
+export type LoadResult = {
+  path: string;
+  connections: number;
+  seconds: number;
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  statuses: Record<string, number>;
+};
+
+/**
+ * `connections` connections for `seconds` against `path` on every port given (connections split
+ * evenly: two ports = two server processes). Throughput counts every response; p50/p99 come from
+ * every response's time (autocannon's `response` event), merged over the ports. A 2-s warm-up run
+ * precedes it and is not counted.
+ */
+export async function load(opts: {
+  ports: number[];
+  path: string;
+  connections: number;
+  seconds: number;
+  headers?: Record<string, string>;
+  warmupSeconds?: number;
+}): Promise<LoadResult> {
+  const warm = opts.warmupSeconds ?? 2;
+  if (warm > 0) await Promise.all(opts.ports.map((port) => cannon(port, opts, Math.max(1, Math.floor(opts.connections / opts.ports.length)), warm, null)));
+  const times: number[] = [];
+  const results = await Promise.all(
+    opts.ports.map((port) => cannon(port, opts, Math.max(1, Math.floor(opts.connections / opts.ports.length)), opts.seconds, times)),
+  );
+  const statuses: Record<string, number> = {};
+  let requests = 0;
+  let non2xx = 0;
+  let errors = 0;
+  for (const r of results) {
+    requests += r.requests.total;
+    non2xx += r.non2xx;
+    errors += r.errors; // timeouts included
+    for (const [code, v] of Object.entries((r as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {})) {
+      statuses[code] = (statuses[code] ?? 0) + v.count;
+    }
+  }
+  const seconds = Math.max(...results.map((r) => r.duration));
+  return {
+    path: opts.path,
+    connections: opts.connections,
+    seconds: round(seconds, 2),
+    requests,
+    rps: round(times.length / seconds, 0),
+    p50: round(percentile(times, 50), 2),
+    p99: round(percentile(times, 99), 2),
+    non2xx,
+    errors,
+    statuses,
+  };
+}
+
+function cannon(port: number, opts: { path: string; headers?: Record<string, string> }, connections: number, seconds: number, times: number[] | null) {
+  return new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      { url: `http://127.0.0.1:${port}${opts.path}`, connections, duration: seconds, headers: opts.headers, timeout: 30 },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+    if (times) instance.on("response", (_client, _status, _bytes, responseTime) => times.push(responseTime));
+  });
+}
+
+// ---- a latency sampler (open loop) ----------------------------------------------------------
+
+export type Sample = { t: number; ms: number; status: number };
+
+/**
+ * Sends GET `url` every `intervalMs` whether or not earlier ones have answered (open loop: a stalled
+ * server shows up as many slow samples, not as one), until stop() is called. `t` is the send time in
+ * ms since `origin`.
+ */
+export function sampler(url: string, intervalMs: number, origin: number) {
+  const samples: Sample[] = [];
+  const pending = new Set<Promise<void>>();
+  let timer: NodeJS.Timeout | null = null;
+  const fire = () => {
+    const t = performance.now() - origin;
+    const p = request(url, { timeoutMs: 120_000 })
+      .then((r) => void samples.push({ t, ms: r.ms, status: r.status }))
+      .catch(() => void samples.push({ t, ms: NaN, status: 0 }))
+      .finally(() => pending.delete(p));
+    pending.add(p);
+  };
+  return {
+    start() {
+      fire();
+      timer = setInterval(fire, intervalMs);
+    },
+    async stop(): Promise<Sample[]> {
+      if (timer) clearInterval(timer);
+      await Promise.all([...pending]);
+      return samples.sort((a, b) => a.t - b.t);
+    },
+  };
+}
+
+// ---- the app, over HTTP ---------------------------------------------------------------------
+
+export class AppClient {
+  cookie = "";
+  constructor(readonly port: number) {}
+  get base() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  private post(pathname: string, body: unknown, headers: Record<string, string> = {}) {
+    return request(this.base + pathname, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: this.base, ...(this.cookie ? { cookie: this.cookie } : {}), ...headers },
+      body: JSON.stringify(body),
+    });
+  }
+
+  async login(email: string, password: string): Promise<void> {
+    const r = await this.post("/api/auth/login", { email, password });
+    if (r.status !== 200) throw new Error(`login: ${r.status} ${r.body}`);
+    const set = r.headers["set-cookie"] ?? [];
+    this.cookie = set
+      .map((c) => c.split(";")[0])
+      .filter((c) => /^(__Host-)?session=/.test(c))
+      .join("; ");
+  }
+
+  /** Invites every address (bulk, 500 a request); returns each link's secret, in order. */
+  async invite(emails: string[]): Promise<string[]> {
+    const secrets: string[] = [];
+    for (let i = 0; i < emails.length; i += 500) {
+      const r = await this.post("/api/invitations/bulk", { emails: emails.slice(i, i + 500), role: "member" });
+      if (r.status !== 200) throw new Error(`bulk invite: ${r.status} ${r.body}`);
+      for (const line of JSON.parse(r.body).results as { outcome: string; invitation?: { url: string } }[]) {
+        if (!line.invitation) throw new Error(`bulk invite: ${line.outcome}`);
+        secrets.push(new URL(line.invitation.url).searchParams.get("token")!);
+      }
+    }
+    return secrets;
+  }
+
+  async getToken(secret: string): Promise<string> {
+    const r = await request(`${this.base}/api/onboarding/get_token?token=${encodeURIComponent(secret)}`);
+    if (r.status !== 200) throw new Error(`get_token: ${r.status} ${r.body}`);
+    return JSON.parse(r.body).onboarding_token;
+  }
+
+  /** get_token for many links, `parallel` at a time. */
+  async getTokens(secrets: string[], parallel = 8): Promise<string[]> {
+    const out: string[] = new Array(secrets.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        while (next < secrets.length) {
+          const i = next++;
+          out[i] = await this.getToken(secrets[i]);
+        }
+      }),
+    );
+    return out;
+  }
+
+  claim(secret: string, jwt: string, password: string): Promise<Reply> {
+    return request(`${this.base}/api/onboarding/claim_token`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: this.base, authorization: `Bearer ${jwt}` },
+      body: JSON.stringify({ token: secret, password }),
+    });
+  }
+}
+
+/** The error code of a JSON error body, or "". */
+export function errorCode(body: string): string {
+  try {
+    return JSON.parse(body)?.error?.code ?? "";
+  } catch {
+    return "";
+  }
+}
