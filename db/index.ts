@@ -74,12 +74,19 @@ export async function openPostgres(url: string): Promise<Handle> {
     await migrator.end().catch(() => {});
   }
 
+  // DB_CONNECT_TIMEOUT_MS bounds opening a connection (an unreachable database, or one that accepts
+  // and never answers, is a 503 after this long, never a hang), not the wait for a free pooled one:
+  // pg-pool would apply it to both, and a storm of claims on a busy but healthy database would then
+  // get 503s while queued. That wait is bounded by the statement timeout of the queries ahead of it.
+  class TimedClient extends Client {
+    constructor(config?: ConstructorParameters<typeof Client>[0]) {
+      super({ ...(typeof config === "object" ? config : { connectionString: config }), connectionTimeoutMillis: connectMs });
+    }
+  }
   const pool = new Pool({
     connectionString: url,
     max: 10,
-    // Bounds both a new connection and the wait for a free one: an unreachable database (or one that
-    // accepts and never answers) is a 503 after this long, never a hang.
-    connectionTimeoutMillis: connectMs,
+    Client: TimedClient,
     // Enforced by the server (SQLSTATE 57014), so a lock wait or a runaway query cannot hold a request.
     ...(statementMs > 0 && {
       statement_timeout: statementMs,
