@@ -207,10 +207,11 @@ async function runServer() {
     });
   });
 
-  await new Promise((resolve, reject) => {
-    server.once("error", reject);
+  await new Promise((resolve) => {
+    const failed = (err) => fail(`Cannot listen on ${hostname}:${port}: ${err.message}`);
+    server.once("error", failed);
     server.listen(port, hostname, () => {
-      server.off("error", reject);
+      server.off("error", failed);
       resolve();
     });
   });
