@@ -34,6 +34,13 @@ export async function freePort(): Promise<number> {
 
 export type Proc = { name: string; port: number; child: ChildProcess; log: string; stop(): Promise<void> };
 
+// Whatever happens to this process (an error, Ctrl-C), the servers it started do not outlive it.
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+
 /**
  * Starts `node <args>` with env, its output to a log file, and waits until `readyPath` answers
  * (any status below 500) on its port.
@@ -52,8 +59,12 @@ export async function startProcess(opts: {
   const fd = fs.openSync(log, "w");
   const child = spawn(process.execPath, opts.args, { env: opts.env, stdio: ["ignore", fd, fd] });
   fs.closeSync(fd);
+  live.add(child);
   let exited: number | string | null = null;
-  child.on("exit", (code, signal) => (exited = code ?? signal ?? "exit"));
+  child.on("exit", (code, signal) => {
+    exited = code ?? signal ?? "exit";
+    live.delete(child);
+  });
   const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
   for (;;) {
     if (exited !== null) throw new Error(`${opts.name} exited (${exited}) before it was ready; see ${log}:\n${tail(log)}`);
@@ -95,10 +106,17 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 export type Reply = { status: number; ms: number; body: string; headers: http.IncomingHttpHeaders; end: number };
 
 /** One request over a keep-alive agent; `ms` from just before sending to the last body byte. */
-export function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<Reply> {
+/**
+ * `fresh`: a new connection, closed after the answer, as a separate client would open (a storm's
+ * requests, the probe). Otherwise a kept-alive one from the pool.
+ */
+export function request(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number; fresh?: boolean } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const req = http.request(url, { method: opts.method ?? "GET", headers: opts.headers, agent, timeout: opts.timeoutMs ?? 120_000 }, (res) => {
+    const req = http.request(url, { method: opts.method ?? "GET", headers: opts.headers, agent: opts.fresh ? false : agent, timeout: opts.timeoutMs ?? 120_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
@@ -118,6 +136,39 @@ async function get(url: string, timeoutMs: number): Promise<number> {
   return (await request(url, { timeoutMs })).status;
 }
 
+// ---- CPU time of a process tree (Linux /proc) ------------------------------------------------
+
+const CLK_TCK = 100; // getconf CLK_TCK on Linux
+
+/**
+ * CPU seconds (user + system, every thread) used so far by these processes and all their
+ * descendants (cluster workers): with other work on the machine, how much CPU the servers really
+ * got during a run says more than the wall clock.
+ */
+export function cpuSeconds(rootPids: number[]): number {
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 50; hops++) {
+      if (rootPids.includes(p)) return true;
+      p = stats.get(p)?.ppid ?? 0;
+    }
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, st] of stats) if (inTree(pid)) ticks += st.ticks;
+  return ticks / CLK_TCK;
+}
+
 // ---- load (autocannon) ----------------------------------------------------------------------
 
 export type LoadResult = {
@@ -131,6 +182,10 @@ export type LoadResult = {
   non2xx: number;
   errors: number;
   statuses: Record<string, number>;
+  /** CPU the server processes used during the measured run, in cores (CPU seconds per second). */
+  serverCores?: number;
+  /** Responses per CPU second of the server processes. */
+  perCpuSecond?: number;
 };
 
 /**
@@ -146,10 +201,13 @@ export async function load(opts: {
   seconds: number;
   headers?: Record<string, string>;
   warmupSeconds?: number;
+  /** Server process ids whose CPU time (with their descendants') is measured during the run. */
+  pids?: number[];
 }): Promise<LoadResult> {
   const warm = opts.warmupSeconds ?? 2;
   if (warm > 0) await Promise.all(opts.ports.map((port) => cannon(port, opts, Math.max(1, Math.floor(opts.connections / opts.ports.length)), warm, null)));
   const times: number[] = [];
+  const cpu0 = opts.pids ? cpuSeconds(opts.pids) : 0;
   const results = await Promise.all(
     opts.ports.map((port) => cannon(port, opts, Math.max(1, Math.floor(opts.connections / opts.ports.length)), opts.seconds, times)),
   );
@@ -166,6 +224,7 @@ export async function load(opts: {
     }
   }
   const seconds = Math.max(...results.map((r) => r.duration));
+  const cpu = opts.pids ? cpuSeconds(opts.pids) - cpu0 : 0;
   return {
     path: opts.path,
     connections: opts.connections,
@@ -177,6 +236,7 @@ export async function load(opts: {
     non2xx,
     errors,
     statuses,
+    ...(opts.pids && { serverCores: round(cpu / seconds, 2), perCpuSecond: round(times.length / Math.max(cpu, 0.01), 0) }),
   };
 }
 
@@ -192,7 +252,7 @@ function cannon(port: number, opts: { path: string; headers?: Record<string, str
 
 // ---- a latency sampler (open loop) ----------------------------------------------------------
 
-export type Sample = { t: number; ms: number; status: number };
+export type Sample = { t: number; ms: number; status: number; error?: string };
 
 /**
  * Sends GET `url` every `intervalMs` whether or not earlier ones have answered (open loop: a stalled
@@ -205,9 +265,9 @@ export function sampler(url: string, intervalMs: number, origin: number) {
   let timer: NodeJS.Timeout | null = null;
   const fire = () => {
     const t = performance.now() - origin;
-    const p = request(url, { timeoutMs: 120_000 })
+    const p = request(url, { timeoutMs: 120_000, fresh: true })
       .then((r) => void samples.push({ t, ms: r.ms, status: r.status }))
-      .catch(() => void samples.push({ t, ms: NaN, status: 0 }))
+      .catch((e: NodeJS.ErrnoException) => void samples.push({ t, ms: NaN, status: 0, error: e.code ?? e.message }))
       .finally(() => pending.delete(p));
     pending.add(p);
   };
@@ -285,8 +345,11 @@ export class AppClient {
     return out;
   }
 
-  claim(secret: string, jwt: string, password: string): Promise<Reply> {
+  /** One claim; `fresh`: on its own new connection (a storm: each claim is a different browser). */
+  claim(secret: string, jwt: string, password: string, fresh = false): Promise<Reply> {
     return request(`${this.base}/api/onboarding/claim_token`, {
+      fresh,
+      timeoutMs: 600_000, // the last of 200 claims waits for 199 hashes on a busy machine
       method: "POST",
       headers: { "content-type": "application/json", origin: this.base, authorization: `Bearer ${jwt}` },
       body: JSON.stringify({ token: secret, password }),
