@@ -3,7 +3,15 @@
 //     against the 50 ms target and the p99 the issue measured before hashing left the event loop.
 //  2. One claim's p50 next to one bare bcrypt hash's p50, per database.
 
-type Storm = { claims: number; seconds: number; health: { p99: number }; series: [number, number][]; ok: number; serverBusy: number };
+type Storm = {
+  claims: number;
+  seconds: number;
+  health: { p99: number };
+  series: [number, number][];
+  ok: number;
+  serverBusy: number;
+  other?: Record<string, number>;
+};
 type Report = {
   date: string;
   machine: { cpu: string; cores: number };
@@ -62,7 +70,8 @@ export function drawChart(report: Report): string {
   storms.forEach(([k, s], i) => {
     const y = p1.y + p1.h + 56 + i * 18;
     parts.push(`<circle cx="${p1.x + 12}" cy="${y - 4}" r="4" fill="${COLORS[k]}"/>`);
-    text(p1.x + 22, y, `${NAMES[k] ?? k}: p99 ${fmt(s.health.p99)}; ${s.ok} claimed, ${s.serverBusy} × 503 server_busy; storm over in ${s.seconds} s (vertical line)`, 'font-size="12"');
+    const other = Object.entries(s.other ?? {}).map(([why, n]) => `, ${n} × ${why}`).join("");
+    text(p1.x + 22, y, `${NAMES[k] ?? k}: p99 ${fmt(s.health.p99)}; ${s.ok} claimed, ${s.serverBusy} × 503 server_busy${other}; all answered after ${s.seconds} s (vertical line)`, 'font-size="12"');
   });
 
   // ---- panel 2: claim vs hash
