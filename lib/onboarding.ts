@@ -3,6 +3,7 @@ import type { DB } from "../db";
 import { invitations, users, type Invitation, type User } from "../db/schema";
 import { audit, type RequestMeta } from "./audit";
 import { signOnboardingToken, verifyOnboardingToken, type LinkKind } from "./auth/onboarding-token";
+import { withHashSlot } from "./auth/hash-pool";
 import { hashPassword, verifyPassword } from "./auth/password";
 import { createSession, revokeSessionToken, revokeUserSessions } from "./auth/session";
 import { constantTimeEqual, SECRET_PATTERN, sha256Hex } from "./auth/tokens";
@@ -132,17 +133,24 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
   const problem = linkProblem(found);
   if (problem) return rejected({ ok: false, reason: problem });
 
-  const policy = await checkPasswordPolicy(input.password, found.user.email);
-  if (!policy.ok) return rejected({ ok: false, reason: "weak_password", message: policy.message });
-
   const reset = found.invitation.kind === "reset";
-  // A reset must change the password: a second bcrypt run, before the transaction like the hash.
-  if (reset && found.user.passwordHash !== null && (await verifyPassword(input.password, found.user.passwordHash))) {
-    return rejected({ ok: false, reason: "weak_password", message: SAME_PASSWORD });
-  }
-
-  // Hashed before the transaction opens: on PGlite a transaction holds the only connection.
-  const passwordHash = await hashPassword(input.password);
+  // The password phase, in a slot of the hashing pool (lib/auth/hash-pool.ts): when too many claims
+  // wait already this throws ServerBusyError (503 server_busy) before any of the work below is done.
+  // Hashed before the transaction opens (on PGlite a transaction holds the only connection), in a
+  // worker thread while the strength estimate runs here; a refused password discards the hash.
+  const prepared = await withHashSlot(async (): Promise<{ ok: true; passwordHash: string } | ClaimFailure> => {
+    const hashing = hashPassword(input.password);
+    hashing.catch(() => {}); // awaited below unless the password is refused first
+    const policy = await checkPasswordPolicy(input.password, found.user.email);
+    if (!policy.ok) return { ok: false, reason: "weak_password", message: policy.message };
+    // A reset must change the password: a second bcrypt run (the other thread), before the transaction.
+    if (reset && found.user.passwordHash !== null && (await verifyPassword(input.password, found.user.passwordHash))) {
+      return { ok: false, reason: "weak_password", message: SAME_PASSWORD };
+    }
+    return { ok: true, passwordHash: await hashing };
+  });
+  if (!prepared.ok) return rejected(prepared);
+  const passwordHash = prepared.passwordHash;
   const meta = { ip: input.ip ?? null, userAgent: input.userAgent ?? null };
 
   try {

@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { POST as login } from "@/app/api/auth/login/route";
 import { getDb } from "@/db";
 import { request, uniqueEmail } from "../testing/api";
-import { closeHashPool, hashTaskCounts, ServerBusyError } from "./hash-pool";
+import { closeHashPool, hashSlots, hashTaskCounts, ServerBusyError, withHashSlot } from "./hash-pool";
 import { hashPassword, verifyPassword } from "./password";
 
 // bcrypt runs in the hashing pool's worker threads, never on the thread that serves requests, and a
@@ -53,15 +53,43 @@ describe("the hashing pool", () => {
     process.env.HASH_THREADS = "1";
     process.env.HASH_QUEUE_MAX = "2";
     await closeHashPool();
-    // 1 running + 2 waiting are admitted; the other 7 are refused without waiting.
+    // 2 slots (one thread + one) and 2 waiting are admitted; the other 6 are refused without waiting.
+    expect(hashSlots()).toBe(2);
     const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => hashPassword(`password number ${i}`, 8)));
     const busy = results.filter((r) => r.status === "rejected");
     const done = results.filter((r) => r.status === "fulfilled");
-    expect(busy.length).toBeGreaterThanOrEqual(7);
-    expect(done.length).toBeGreaterThanOrEqual(1);
+    expect(busy.length).toBe(6);
+    expect(done.length).toBe(4);
     for (const r of busy) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ServerBusyError);
     // Once the queue drains, hashing works again.
     expect(await hashPassword("after the storm", 4)).toMatch(/^\$2[aby]\$04\$/);
+  });
+
+  it("a request waiting for a slot does no work until one frees; nested hashing uses the caller's slot", async () => {
+    process.env.HASH_THREADS = "1";
+    process.env.HASH_QUEUE_MAX = "10";
+    await closeHashPool();
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const holders = [1, 2].map((n) =>
+      withHashSlot(async () => {
+        order.push(`start ${n}`);
+        await gate;
+        // Inside a slot, hashing needs no second admission (it would wait for itself otherwise).
+        await hashPassword(`holder ${n}`, 4);
+        order.push(`end ${n}`);
+      }),
+    );
+    const waiter = withHashSlot(async () => {
+      order.push("start 3");
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(order).toEqual(["start 1", "start 2"]);
+    release();
+    await Promise.all([...holders, waiter]);
+    // The waiter started only once a holder had finished.
+    expect(order.indexOf("start 3")).toBeGreaterThan(Math.min(order.indexOf("end 1"), order.indexOf("end 2")));
   });
 
   it("a login that finds the queue full gets 503 server_busy (JSON, Retry-After), never a 500", async () => {
@@ -72,7 +100,8 @@ describe("the hashing pool", () => {
     // has no room to wait.
     await getDb();
     await hashPassword("warm up the thread", 4);
-    const hog = hashPassword("keeps the only thread busy", 12);
+    // Both slots (the thread's and the spare one) held, nobody may wait.
+    const hog = Promise.all([hashPassword("keeps the only thread busy", 12), hashPassword("and the spare slot", 12)]);
     await new Promise((r) => setTimeout(r, 20));
     const res = await login(request("/api/auth/login", { body: { email: uniqueEmail("busy"), password: "whatever password" } }));
     expect(res.status).toBe(503);
