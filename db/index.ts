@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { PoolClient } from "pg";
 import { env } from "../lib/env";
 import { logger } from "../lib/logger";
 import { backfillCanonicalEmails } from "./canonical-emails";
@@ -83,7 +84,22 @@ export async function openPostgres(url: string): Promise<Handle> {
       super({ ...(typeof config === "object" ? config : { connectionString: config }), connectionTimeoutMillis: connectMs });
     }
   }
-  const pool = new Pool({
+  // drizzle's transaction() checks a client out with pool.connect() and sends BEGIN before its
+  // try/finally (drizzle-orm 0.45): when BEGIN fails because the connection just died, the client is
+  // never released. Each such leak takes a pool slot for good; after `max` of them every request
+  // waits forever. And a checked-out client whose connection dies between queries emits "error" with
+  // no listener (an uncaught exception). So a client checked out with the promise form (what
+  // transaction() uses; pool.query handles its own) goes back to the pool, which discards it, as soon
+  // as its connection fails, and the holder's own release() afterwards does nothing.
+  class ReleasingPool extends Pool {
+    connect(): Promise<PoolClient>;
+    connect(callback: PoolConnectCallback): void;
+    connect(callback?: PoolConnectCallback) {
+      if (callback) return super.connect(callback);
+      return super.connect().then(releaseWhenBroken);
+    }
+  }
+  const pool = new ReleasingPool({
     connectionString: url,
     max: 10,
     Client: TimedClient,
@@ -97,6 +113,23 @@ export async function openPostgres(url: string): Promise<Handle> {
   // Without a listener, an idle client killed by the server would crash the process.
   pool.on("error", (err) => logger.error({ err: { message: err.message } }, "postgres pool client error"));
   return { db: drizzle(pool, { schema }) as unknown as DB, driver: "postgres", close: () => pool.end() };
+}
+
+type PoolConnectCallback = (err: Error | undefined, client: PoolClient | undefined, done: (release?: Error | boolean) => void) => void;
+
+/** See ReleasingPool in openPostgres: the client goes back (with the error) when its connection fails. */
+function releaseWhenBroken(client: PoolClient): PoolClient {
+  const release = client.release;
+  let released = false;
+  const onError = (err: Error) => client.release(err);
+  client.on("error", onError);
+  client.release = (err?: Error | boolean) => {
+    if (released) return;
+    released = true;
+    client.removeListener("error", onError);
+    release(err);
+  };
+  return client;
 }
 
 /** Opens, locks and migrates one PGlite directory (outside getDb's shared handle; npm run db:copy). */
