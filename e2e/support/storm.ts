@@ -89,13 +89,16 @@ export function request(url: string, opts: RequestOptions = {}): Promise<Answer>
 
 /**
  * A proper answer: a 2xx or 4xx with a JSON body, or a 503 JSON error whose code says why
- * (service_unavailable: the database; server_busy: the hashing queue). Anything else — another 5xx,
- * a non-JSON body, a reset or refused connection, a timeout — is not.
+ * (service_unavailable: the database; server_busy: the hashing queue; GET /api/health's own
+ * {status: "error", db: "unreachable"}). Anything else — another 5xx, a non-JSON body, a reset or
+ * refused connection, a timeout — is not.
  */
 export function isProperAnswer(a: Answer): boolean {
   if (!a.json) return false;
   if (a.status >= 200 && a.status < 500) return true;
-  return a.status === 503 && (a.code === "service_unavailable" || a.code === "server_busy");
+  if (a.status !== 503) return false;
+  const health = a.body as { status?: unknown; db?: unknown } | undefined;
+  return a.code === "service_unavailable" || a.code === "server_busy" || (health?.status === "error" && health?.db === "unreachable");
 }
 
 /** "503 service_unavailable", "200", "ECONNRESET" … for tallies and failure messages. */
