@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { DB } from "../db";
 import { env, rateLimitOverride } from "./env";
+import { knownDevice } from "./auth/device";
 import { sha256Hex } from "./auth/tokens";
 
 /**
@@ -62,6 +63,24 @@ export async function hitAll(db: DB, checks: Array<[Limit, string]>): Promise<Li
     if (!r.ok && (worst.ok || r.retryAfterSeconds > worst.retryAfterSeconds)) worst = r;
   }
   return worst;
+}
+
+/**
+ * The limits on guessing an account's password, shared by login and re-authentication (so a stolen
+ * session cookie buys no extra guesses): per (IP, account), and per IP unless the browser carries a
+ * valid device cookie for the account (lib/auth/device.ts), then per (device, account). `account` is
+ * the canonical address. Also returns the device id (null without a valid cookie).
+ */
+export async function hitPasswordLimits(
+  db: DB,
+  input: { cookies: string | null; account: string; ip: string },
+): Promise<{ limit: LimitResult; device: string | null }> {
+  const device = knownDevice(input.cookies, input.account);
+  const limit = await hitAll(db, [
+    device ? [LIMITS.loginPerDeviceEmail, `${device}|${input.account}`] : [LIMITS.loginPerIp, input.ip],
+    [LIMITS.loginPerIpEmail, `${input.ip}|${input.account}`],
+  ]);
+  return { limit, device };
 }
 
 // node-postgres returns { rows }, PGlite returns { rows } too, but typed differently.

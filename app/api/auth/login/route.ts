@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { deviceCookie, knownDevice } from "@/lib/auth/device";
+import { deviceCookie } from "@/lib/auth/device";
 import { login } from "@/lib/auth/login";
 import { lookupEmail } from "@/lib/email";
 import { sessionCookie, sessionTokenFromCookieHeader } from "@/lib/auth/session";
 import { apiError, checkOrigin, json, rateLimited, readJson, requestMeta, route } from "@/lib/http";
-import { hitAll, LIMITS } from "@/lib/rate-limit";
+import { hitPasswordLimits } from "@/lib/rate-limit";
 
 const bodySchema = z.object({
   email: z.string().trim().min(1, "Enter your email.").max(254),
@@ -26,11 +26,7 @@ export const POST = route(async (request) => {
   const account = lookupEmail(email) ?? email;
   // A browser that signed in to this account before is limited on its own, not with everyone
   // behind its IP (lib/auth/device.ts).
-  const device = knownDevice(cookies, account);
-  const limit = await hitAll(db, [
-    device ? [LIMITS.loginPerDeviceEmail, `${device}|${account}`] : [LIMITS.loginPerIp, ip],
-    [LIMITS.loginPerIpEmail, `${ip}|${account}`],
-  ]);
+  const { limit, device } = await hitPasswordLimits(db, { cookies, account, ip });
   if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
 
   const result = await login(db, { email, password, currentSessionToken: sessionTokenFromCookieHeader(cookies), ...meta });

@@ -1,11 +1,10 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { knownDevice } from "@/lib/auth/device";
 import { reauthenticate } from "@/lib/auth/reauth";
 import { requireAccess } from "@/lib/authz";
 import { canonicalEmail } from "@/lib/email";
 import { apiError, checkOrigin, noContent, rateLimited, readJson, requestMeta, route } from "@/lib/http";
-import { hitAll, LIMITS } from "@/lib/rate-limit";
+import { hitPasswordLimits } from "@/lib/rate-limit";
 
 const bodySchema = z.object({ password: z.string().min(1, "Enter your password.").max(4096) }).strict();
 
@@ -26,11 +25,7 @@ export const POST = route(async (request) => {
 
   const meta = requestMeta(request);
   const account = canonicalEmail(auth.session.user.email);
-  const device = knownDevice(request.headers.get("cookie"), account);
-  const limit = await hitAll(db, [
-    device ? [LIMITS.loginPerDeviceEmail, `${device}|${account}`] : [LIMITS.loginPerIp, meta.ip],
-    [LIMITS.loginPerIpEmail, `${meta.ip}|${account}`],
-  ]);
+  const { limit } = await hitPasswordLimits(db, { cookies: request.headers.get("cookie"), account, ip: meta.ip });
   if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
 
   const result = await reauthenticate(db, { sessionId: auth.session.sessionId, userId: auth.session.user.id, password: parsed.data.password, ...meta });
