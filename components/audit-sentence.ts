@@ -32,8 +32,19 @@ export const ACTION_LABELS: Record<string, string> = {
   "user.password_change_failed": "Password change failed",
   "user.reauthenticated": "Password confirmed",
   "user.reauth_failed": "Password confirmation failed",
+  "email.sent": "Email sent",
+  "email.failed": "Email failed",
+  "user.reset_request_dropped": "Reset request dropped",
   "audit.exported": "Audit exported",
   "admin.bootstrapped": "First admin created",
+};
+
+const MAIL_KINDS: Record<string, string> = {
+  invitation: "the invitation email",
+  reset: "the password reset email",
+  invitation_accepted: "the invitation-accepted notice",
+  password_changed: "the password-changed notice",
+  reset_claimed: "the password-reset notice",
 };
 
 const REJECTIONS: Record<string, string> = {
@@ -77,7 +88,15 @@ export function auditSentence(e: AuditEventView): string {
     case "invitation.claimed":
       return d.kind === "reset" ? `${target} reset their password with a reset link` : `${target} accepted the invitation and set a password`;
     case "invitation.reset_issued":
-      return `${actor} issued a password reset link for ${target}`;
+      return d.requested === "self_service"
+        ? `a password reset link was emailed to ${target} (asked for on the sign-in page)`
+        : `${actor} issued a password reset link for ${target}`;
+    case "email.sent":
+      return `${MAIL_KINDS[str(d.kind) ?? ""] ?? "an email"} was delivered to ${target}`;
+    case "email.failed":
+      return `${MAIL_KINDS[str(d.kind) ?? ""] ?? "an email"} to ${target} could not be delivered${str(d.reason) ? `: ${words(str(d.reason)!)}` : ""}`;
+    case "user.reset_request_dropped":
+      return `a reset request for ${target} was dropped${str(d.reason) ? ` (${words(str(d.reason)!)})` : ""}`;
     case "user.password_changed":
       return `${actor} changed their password`;
     case "user.password_change_failed":

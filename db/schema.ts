@@ -144,7 +144,46 @@ export const auditEvents = pgTable(
   ],
 );
 
+// Email, written in the same transaction as the change it belongs to and sent after commit by every
+// instance's sender loop (lib/mail/outbox.ts). A link's secret is kept only encrypted (AES-256-GCM,
+// bound to the row's id) and erased once the message is sent, fails for good, or its link dies (a
+// trigger, migration 0004). A "forgot_request" row is a sign-in page's request, decided by the sender.
+export const outbox = pgTable(
+  "outbox",
+  {
+    id: uuid("id").primaryKey(),
+    kind: text("kind").notNull(),
+    // As shown; null for a forgot_request (its address is only sealed, below).
+    recipient: text("recipient"),
+    // HMAC-SHA256 (hex) of the canonical address, keyed from AUTH_SECRET: caps and lookups, never the address.
+    addressHash: text("address_hash").notNull(),
+    invitationId: uuid("invitation_id").references(() => invitations.id, { onDelete: "cascade" }),
+    // Whom it concerns (no foreign key: the row outlives nothing it needs).
+    userId: uuid("user_id"),
+    // Kept across retries, so a message sent twice (a crash after the server accepted it) is one message.
+    messageId: text("message_id").notNull(),
+    // What the message says, without any secret.
+    data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
+    sealed: text("sealed"),
+    status: text("status").notNull().default("queued"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: ts("next_attempt_at").notNull().defaultNow(),
+    leaseUntil: ts("lease_until"),
+    leaseToken: uuid("lease_token"),
+    lastError: text("last_error"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    sentAt: ts("sent_at"),
+  },
+  (t) => [
+    check("outbox_status_valid", sql`${t.status} IN ('queued', 'sent', 'failed', 'cancelled', 'done', 'dropped')`),
+    index("outbox_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'queued'`),
+    index("outbox_invitation_idx").on(t.invitationId, t.createdAt.desc()),
+    index("outbox_address_kind_created_idx").on(t.addressHash, t.kind, t.createdAt.desc()),
+  ],
+);
+
 export type User = typeof users.$inferSelect;
 export type Invitation = typeof invitations.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
+export type OutboxRow = typeof outbox.$inferSelect;
 export type Role = (typeof userRole.enumValues)[number];

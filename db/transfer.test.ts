@@ -51,7 +51,13 @@ async function seedPglite(name: string): Promise<Seeded> {
       .returning();
     const session = await createSession(db, admin.id, { ip: "198.51.100.7", userAgent: "Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0" });
     const inviteEmail = uniqueEmail("invitee");
-    const invited = await createInvitation(db, { email: inviteEmail, role: "member", createdBy: admin.id });
+    // With email on, so the outbox has a row (sealed) to carry over too.
+    process.env.SMTP_URL = "smtp://127.0.0.1:9";
+    process.env.MAIL_FROM = "no-reply@example.com";
+    const invited = await createInvitation(db, { email: inviteEmail, role: "member", createdBy: admin.id }).finally(() => {
+      delete process.env.SMTP_URL;
+      delete process.env.MAIL_FROM;
+    });
     const revoked = await createInvitation(db, { email: uniqueEmail("revoked"), role: "member", createdBy: admin.id });
     if (!invited.ok || !revoked.ok) throw new Error("seed: invitation refused");
     expect((await revokeInvitation(db, revoked.invitation.id, admin.id)).ok).toBe(true);

@@ -13,6 +13,7 @@ export const TABLES = [
   { name: "sessions", key: "id", type: "uuid" },
   { name: "rate_limits", key: "key", type: "text" },
   { name: "audit_events", key: "id", type: "uuid" },
+  { name: "outbox", key: "id", type: "uuid" },
 ] as const;
 type Table = (typeof TABLES)[number];
 

@@ -34,6 +34,9 @@ export const AUDIT_ACTIONS = [
   "user.disabled",
   "user.enabled",
   "user.deleted",
+  "email.sent",
+  "email.failed",
+  "user.reset_request_dropped",
   "audit.exported",
   "admin.bootstrapped",
 ] as const satisfies readonly AuditAction[];

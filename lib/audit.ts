@@ -27,6 +27,9 @@ export type AuditAction =
   | "user.disabled"
   | "user.enabled"
   | "user.deleted"
+  | "email.sent"
+  | "email.failed"
+  | "user.reset_request_dropped"
   | "audit.exported"
   | "admin.bootstrapped";
 

@@ -16,6 +16,7 @@ export type Access = "anonymous" | "member" | "admin";
 export const ACCESS = {
   "POST /api/auth/login": "anonymous",
   "POST /api/auth/logout": "anonymous",
+  "POST /api/auth/forgot": "anonymous",
   "GET /api/health": "anonymous",
   "GET /api/onboarding/get_token": "anonymous",
   "POST /api/onboarding/claim_token": "anonymous",

@@ -54,6 +54,30 @@ const envSchema = z.object({
       }
       return domains;
     }),
+  // Email (lib/mail): SMTP_URL and MAIL_FROM together turn it on. smtp://user:pass@host:port
+  // (STARTTLS required unless the host is a loopback address) or smtps://… (TLS from the start).
+  SMTP_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || /^smtps?:\/\/[^/?#]+\/?$/i.test(v), "use smtp://user:pass@host:port or smtps://user:pass@host:port"),
+  MAIL_FROM: z.string().trim().min(3).max(320).optional(),
+  // The product's name in emails.
+  APP_NAME: z.string().trim().min(1).max(100).default("Team dashboard"),
+  // Seconds to wait before each retry of a message that could not be sent; after the last, it has failed.
+  MAIL_RETRY_SECONDS: z
+    .string()
+    .default("60,300,1800,7200,21600")
+    .transform((value, ctx) => {
+      const parts = value.split(",").map((p) => p.trim());
+      const seconds = parts.map(Number);
+      if (parts.length > 50 || seconds.some((n, i) => parts[i] === "" || !Number.isInteger(n) || n < 0 || n > 30 * 24 * 3600)) {
+        ctx.addIssue({ code: "custom", message: "list whole seconds separated by commas, e.g. 60,300,1800" });
+        return z.NEVER;
+      }
+      return seconds;
+    }),
+  // How often each instance's sender looks for messages that are due.
+  MAIL_POLL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   NODE_ENV: z.string().default("development"),
 });
@@ -82,6 +106,12 @@ function parseDomains(value: string): string[] | null {
     .filter((d) => d !== "");
   if (domains.length === 0 || domains.some((d) => !/^[^\s@,/]+$/u.test(d))) return null;
   return [...new Set(domains)];
+}
+
+/** Whether email is on: SMTP_URL and MAIL_FROM are both set. */
+export function mailEnabled(): boolean {
+  const e = env();
+  return e.SMTP_URL !== undefined && e.MAIL_FROM !== undefined;
 }
 
 /** The canonical domains invitations may go to (INVITE_DOMAINS), or null when every domain may. */

@@ -16,6 +16,7 @@ export const ERRORS = {
   user_not_found: [404, "There is no such user."],
   session_not_found: [404, "There is no such session, or it has already ended."],
   not_found: [404, "Not found."],
+  email_disabled: [404, "Email is off on this server: ask an admin to reset your access."],
   method_not_allowed: [405, "This method is not allowed here."],
   invitation_already_used: [409, "This invitation has already been used. Sign in instead, or ask an admin for a new link."],
   user_exists: [409, "That email already has an account."],

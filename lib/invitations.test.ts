@@ -258,14 +258,14 @@ describe("reissueLink (an invitation)", () => {
     if (!r.ok) return;
     expect(r.invitation).toMatchObject({ email, role: "admin" });
     expect(r.invitation.id).not.toBe(inv.id);
-    expect(secretOf(r.invitation.url)).not.toBe(inv.secret);
+    expect(secretOf(r.invitation.url!)).not.toBe(inv.secret);
     const [user] = await userByEmail(email);
     const all = await invitationsOf(user.id);
     expect(all.find((i) => i.id === inv.id)!.revokedAt).not.toBeNull();
     const live = await liveInvitationsOf(user.id);
     expect(live.map((i) => i.id)).toEqual([r.invitation.id]);
     expect(live[0].createdBy).toBe(admin.id);
-    expect(live[0].tokenHash).toBe(sha256Hex(secretOf(r.invitation.url)));
+    expect(live[0].tokenHash).toBe(sha256Hex(secretOf(r.invitation.url!)));
   });
 
   it("works for a revoked or expired invitation too", async () => {

@@ -8,6 +8,7 @@ import { randomSecret, sha256Hex } from "./auth/tokens";
 import { canonicalEmail, checkEmail, hasEmailShape } from "./email";
 import { canonicalDomain, env, inviteDomains } from "./env";
 import { afterCursor, cursorTimestamp, newestFirst, page, type Keyset } from "./keyset";
+import { deliveryOf, enqueueMail, type Delivery } from "./mail/outbox";
 import { rows } from "./rate-limit";
 
 export const DEFAULT_INVITATION_SECONDS = 7 * 24 * 3600;
@@ -55,10 +56,13 @@ export type CreatedInvitation = {
   email: string;
   role: Role;
   kind: InvitationKind;
+  /** The link (its secret, once). */
   url: string;
   expiresAt: Date;
   /** A live (pending, unexpired) link of this address was revoked to make this one. */
   replaced: boolean;
+  /** Email is on: the link was queued to be mailed to the invitee. */
+  emailed: boolean;
 };
 export type CreateInvitationResult =
   | { ok: true; invitation: CreatedInvitation }
@@ -157,6 +161,15 @@ export async function createInvitation(db: DB, input: CreateInvitationInput): Pr
         })
         .returning();
       const replaced = revoked.some((r) => r.live === true);
+      // With email on, the link goes out by mail once this transaction commits (lib/mail/outbox.ts).
+      const queued = await enqueueMail(tx, {
+        kind: "invitation",
+        recipient: user.email,
+        userId: user.id,
+        invitationId: inv.id,
+        data: { role: user.role, by: input.createdBy ? await emailOf(tx, input.createdBy) : null, expires_at: inv.expiresAt.toISOString() },
+        secret,
+      });
       for (const old of revoked) {
         await audit(tx, {
           action: "invitation.revoked",
@@ -173,17 +186,23 @@ export async function createInvitation(db: DB, input: CreateInvitationInput): Pr
         targetUserId: user.id,
         invitationId: inv.id,
         ...meta,
-        details: { role: user.role, expires_at: inv.expiresAt.toISOString(), revoked: revoked.map((r) => r.id) },
+        details: { role: user.role, expires_at: inv.expiresAt.toISOString(), revoked: revoked.map((r) => r.id), emailed: queued !== null },
       });
       return {
         ok: true,
-        invitation: { id: inv.id, email: user.email, role: user.role, kind: inv.kind, url: invitationUrl(secret), expiresAt: inv.expiresAt, replaced },
+        invitation: { id: inv.id, email: user.email, role: user.role, kind: inv.kind, url: invitationUrl(secret), expiresAt: inv.expiresAt, replaced, emailed: queued !== null },
       } as const;
     });
   } catch (err) {
     if (err instanceof InvitationPending) return { ok: false, reason: "invitation_pending" };
     throw err;
   }
+}
+
+/** A user's address, or null (gone). */
+export async function emailOf(tx: DB, id: string): Promise<string | null> {
+  const [found] = await tx.select({ email: users.email }).from(users).where(eq(users.id, id)).limit(1);
+  return found?.email ?? null;
 }
 
 // Not claimed and not revoked (it may have expired): at most one per user (a unique index).
@@ -205,7 +224,7 @@ export type BulkOutcome =
   | "duplicate"
   | "rate_limited";
 
-export type BulkResult = { email: string; outcome: BulkOutcome; invitation?: { id: string; url: string; expiresAt: Date } };
+export type BulkResult = { email: string; outcome: BulkOutcome; invitation?: { id: string; url: string; expiresAt: Date; emailed: boolean } };
 
 /**
  * One result per line, in order. Each address stands alone: its own checks and its own
@@ -260,8 +279,8 @@ export async function inviteMany(
       enforceDomains: true,
     });
     if (created.ok) {
-      const { id, url, expiresAt, replaced } = created.invitation;
-      results.push({ email: line, outcome: replaced ? "replaced" : "invited", invitation: { id, url, expiresAt } });
+      const { id, url, expiresAt, replaced, emailed } = created.invitation;
+      results.push({ email: line, outcome: replaced ? "replaced" : "invited", invitation: { id, url, expiresAt, emailed } });
     } else {
       results.push({ email: line, outcome: created.reason });
     }
@@ -287,6 +306,8 @@ export type InvitationListItem = {
   expiresAt: Date;
   acceptedAt: Date | null;
   revokedAt: Date | null;
+  /** Its email's delivery (lib/mail/outbox.ts deliveryOf), or null: never mailed (email off when it was made). */
+  delivery: Delivery | null;
 };
 
 export type InvitationQuery = {
@@ -299,6 +320,8 @@ export type InvitationQuery = {
 };
 
 const inviter = alias(users, "inviter");
+
+type MailRow = { status: string; attempts: number; next_attempt_at: string; lease_until: string | null; sent_at: string | null; last_error: string | null };
 
 // invitationStatus's precedence (accepted > revoked > expired > pending), in SQL on the database's
 // clock, so the status shown and the status filtered on agree.
@@ -336,7 +359,22 @@ export async function listInvitations(db: DB, query: InvitationQuery = {}): Prom
   const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_INVITATION_PAGE), 1), MAX_INVITATION_PAGE);
   const found = await invitationsPageQuery(db, query, limit + 1);
   const { rows: shown, nextCursor } = page("invitations", found, limit);
-  return { invitations: shown.map(({ cursor_ts: _cursor, ...item }) => item), nextCursor };
+  return {
+    invitations: shown.map(({ cursor_ts: _cursor, mail, ...item }) => ({
+      ...item,
+      delivery: mail
+        ? deliveryOf({
+            status: mail.status,
+            attempts: mail.attempts,
+            nextAttemptAt: new Date(mail.next_attempt_at),
+            leaseUntil: mail.lease_until ? new Date(mail.lease_until) : null,
+            sentAt: mail.sent_at ? new Date(mail.sent_at) : null,
+            lastError: mail.last_error,
+          })
+        : null,
+    })),
+    nextCursor,
+  };
 }
 
 const NEWEST_FIRST = newestFirst(invitations.createdAt, invitations.id);
@@ -359,6 +397,11 @@ export function invitationsPageQuery(db: DB, query: InvitationQuery, limit: numb
       expiresAt: invitations.expiresAt,
       acceptedAt: invitations.acceptedAt,
       revokedAt: invitations.revokedAt,
+      // Its newest email (one index probe per row shown: outbox_invitation_idx).
+      mail: sql<MailRow | null>`(
+        SELECT json_build_object('status', o.status, 'attempts', o.attempts, 'next_attempt_at', o.next_attempt_at,
+          'lease_until', o.lease_until, 'sent_at', o.sent_at, 'last_error', o.last_error)
+        FROM outbox o WHERE o.invitation_id = ${invitations.id} ORDER BY o.created_at DESC LIMIT 1)`,
       cursor_ts: cursorTimestamp(invitations.createdAt),
     })
     .from(invitations)

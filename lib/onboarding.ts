@@ -8,6 +8,7 @@ import { hashPassword, verifyPassword } from "./auth/password";
 import { createSession, revokeSessionToken, revokeUserSessions } from "./auth/session";
 import { constantTimeEqual, SECRET_PATTERN, sha256Hex } from "./auth/tokens";
 import { invitationStatus } from "./invitations";
+import { enqueueMail } from "./mail/outbox";
 import { checkPasswordPolicy } from "./password-strength";
 
 /*
@@ -195,6 +196,9 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
       if (reset) await revokeUserSessions(tx, user.id);
       // Whoever was signed in in this browser is signed out for good.
       await revokeSessionToken(tx, input.currentSessionToken);
+      // With email on: the inviter hears that their invitation was accepted; after a reset, the user
+      // hears that their password was reset ("if this wasn't you…"). Queued in this transaction.
+      await queueClaimNotice(tx, reserved, user);
       // Minted last: if this fails, the whole transaction rolls back and the link stays claimable.
       const session = await createSession(tx, user.id, meta);
       await audit(tx, {
@@ -215,6 +219,21 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
     await recordRejection(db, found, "internal_error", input).catch(() => {});
     throw err;
   }
+}
+
+async function queueClaimNotice(tx: DB, claimed: Invitation, user: { id: string; email: string; role: User["role"] }): Promise<void> {
+  const at = new Date().toISOString();
+  if (claimed.kind === "reset") {
+    await enqueueMail(tx, { kind: "reset_claimed", recipient: user.email, userId: user.id, data: { at } });
+    return;
+  }
+  if (!claimed.createdBy) return; // the command line or the first-admin bootstrap: nobody to tell
+  const [inviter] = await tx
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(and(eq(users.id, claimed.createdBy), isNull(users.disabledAt), isNotNull(users.passwordHash)));
+  if (!inviter) return;
+  await enqueueMail(tx, { kind: "invitation_accepted", recipient: inviter.email, userId: inviter.id, data: { invitee: user.email, role: user.role, at } });
 }
 
 /**

@@ -29,6 +29,9 @@ export const LIMITS = {
   passwordChangePerIpUser: { name: "password_change:ip_user", max: 10, windowSeconds: 900 },
   // Every address invited or re-issued counts, one by one in a bulk invite.
   invitePerAdmin: { name: "invite:admin", max: 1000, windowSeconds: 3600 },
+  // Forgot password: over the IP's limit, 429; over the address's, accepted (202) and not recorded.
+  forgotPerIp: { name: "forgot:ip", max: 10, windowSeconds: 900 },
+  forgotPerAddress: { name: "forgot:address", max: 10, windowSeconds: 3600 },
 } satisfies Record<string, Limit>;
 
 export type LimitResult = { ok: true } | { ok: false; retryAfterSeconds: number };

@@ -1,7 +1,9 @@
 import { sql } from "drizzle-orm";
 import { getDb, getHandle } from "../db";
 import { authSecrets } from "./auth/secret";
-import { env } from "./env";
+import { env, mailEnabled } from "./env";
+import { startMailSender } from "./mail/sender";
+import { isLoopbackHost } from "./mail/transport";
 import { pruneExpired } from "./housekeeping";
 import { logger } from "./logger";
 import { rateLimitsEnabled } from "./rate-limit";
@@ -10,6 +12,9 @@ import { ensureFirstAdmin } from "./users";
 /** Checks configuration, opens and migrates the database, and bootstraps the first admin. */
 export async function startup(): Promise<void> {
   authSecrets(); // throws when AUTH_SECRET is required and missing or short
+  const e = env();
+  if (e.SMTP_URL && !e.MAIL_FROM) throw new Error("MAIL_FROM is required when SMTP_URL is set (the sender address, e.g. MAIL_FROM=\"Team dashboard <no-reply@example.com>\").");
+  if (e.MAIL_FROM && !e.SMTP_URL) logger.warn("MAIL_FROM is set without SMTP_URL: email stays off");
   const db = await getDb();
   const { driver } = await getHandle();
   logger.info({ driver }, "database ready");
@@ -35,6 +40,15 @@ export async function startup(): Promise<void> {
     case "blocked":
       logger.warn(result.message);
       break;
+  }
+
+  if (mailEnabled()) {
+    const smtp = new URL(e.SMTP_URL!);
+    // Never the URL itself: it holds the SMTP password.
+    logger.info({ smtp_host: smtp.hostname, smtp_port: smtp.port || null, tls: smtp.protocol === "smtps:" ? "implicit" : isLoopbackHost(smtp.hostname) ? "optional (loopback)" : "STARTTLS required" }, "email on");
+    startMailSender(db);
+  } else {
+    logger.info("email off (SMTP_URL and MAIL_FROM unset): admins copy links by hand");
   }
 
   const prune = setInterval(() => {

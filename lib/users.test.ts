@@ -570,7 +570,7 @@ describe("issueReset", () => {
     const target = (await createUserWithSession("member")).user;
     const first = await issueReset(db, { id: target.id, actorUserId: admin.id });
     if (!first.ok) throw new Error(first.reason);
-    const secret = new URL(first.invitation.url).searchParams.get("token")!;
+    const secret = new URL(first.invitation.url!).searchParams.get("token")!;
     const issued = await issueOnboardingToken(db, secret);
     if (!issued.ok) throw new Error(issued.reason);
     const password = strongPassword();

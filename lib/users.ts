@@ -1,15 +1,16 @@
 import { and, count, eq, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import type { DB } from "../db";
-import { invitations, users, type Role } from "../db/schema";
+import { invitations, users, type Role, type User } from "../db/schema";
 import { audit, type RequestMeta } from "./audit";
 import { hashPassword } from "./auth/password";
 import { revokeUserSessions } from "./auth/session";
 import { randomSecret, sha256Hex } from "./auth/tokens";
 import { canonicalEmail, checkEmail } from "./email";
 import { env } from "./env";
-import { createInvitation, invitationUrl, reissueInvitation, type CreateInvitationResult } from "./invitations";
+import { createInvitation, emailOf, invitationUrl, reissueInvitation, type CreateInvitationResult, type CreatedInvitation } from "./invitations";
 import { afterCursor, cursorTimestamp, newestFirst, page, type Keyset } from "./keyset";
 import { logger } from "./logger";
+import { enqueueMail } from "./mail/outbox";
 import { checkPasswordPolicy } from "./password-strength";
 
 export type UserStatus = "pending" | "active" | "disabled";
@@ -185,7 +186,8 @@ export async function updateUser(
 export const DEFAULT_RESET_SECONDS = 24 * 3600;
 export const MAX_RESET_SECONDS = 7 * 24 * 3600;
 
-export type IssuedReset = { id: string; email: string; kind: "reset"; url: string; expiresAt: Date };
+/** `url` is null when email is on: the link was queued for the user only (`emailed`). */
+export type IssuedReset = { id: string; email: string; kind: "reset"; url: string | null; expiresAt: Date; emailed: boolean };
 export type IssueResetResult =
   | { ok: true; invitation: IssuedReset }
   | { ok: false; reason: "user_not_found" | "cannot_change_self" | "forbidden" | "user_disabled" | "user_pending" };
@@ -209,7 +211,6 @@ export async function issueReset(
 ): Promise<IssueResetResult> {
   if (input.id === input.actorUserId) return { ok: false, reason: "cannot_change_self" };
   const seconds = input.expiresInSeconds ?? DEFAULT_RESET_SECONDS;
-  const secret = randomSecret(32);
   const meta = { ip: input.ip ?? null, userAgent: input.userAgent ?? null };
   return db.transaction(async (tx) => {
     if (!(await actorStillAdmin(tx, input.actorUserId))) return { ok: false, reason: "forbidden" } as const;
@@ -217,36 +218,62 @@ export async function issueReset(
     if (!user) return { ok: false, reason: "user_not_found" } as const;
     if (user.disabledAt !== null) return { ok: false, reason: "user_disabled" } as const;
     if (user.passwordHash === null) return { ok: false, reason: "user_pending" } as const;
-
-    const revoked = await tx
-      .update(invitations)
-      .set({ revokedAt: sql`now()` })
-      .where(and(eq(invitations.userId, user.id), eq(invitations.isAccepted, false), isNull(invitations.revokedAt)))
-      .returning({ id: invitations.id, live: sql<boolean>`${invitations.expiresAt} > now()` });
-    const [inv] = await tx
-      .insert(invitations)
-      .values({
-        userId: user.id,
-        kind: "reset",
-        role: user.role,
-        emailCanonical: user.emailCanonical,
-        tokenHash: sha256Hex(secret),
-        createdBy: input.actorUserId,
-        expiresAt: sql`now() + make_interval(secs => ${seconds})`,
-      })
-      .returning();
-    const by = { actorUserId: input.actorUserId, targetUserId: user.id, ...meta };
-    for (const old of revoked) {
-      await audit(tx, { action: "invitation.revoked", ...by, invitationId: old.id, details: { reason: "by_reset", replaced_by: inv.id, expired: old.live !== true } });
-    }
-    await audit(tx, {
-      action: "invitation.reset_issued",
-      ...by,
-      invitationId: inv.id,
-      details: { expires_at: inv.expiresAt.toISOString(), revoked: revoked.map((r) => r.id) },
-    });
-    return { ok: true, invitation: { id: inv.id, email: user.email, kind: "reset", url: invitationUrl(secret), expiresAt: inv.expiresAt } } as const;
+    const invitation = await writeResetLink(tx, user, { actorUserId: input.actorUserId, seconds, ...meta });
+    return { ok: true, invitation } as const;
   });
+}
+
+/**
+ * The writes of a reset, inside the caller's transaction, with the user row already locked (lock
+ * order user → invitation): the user's open links revoked, the reset row, its audit events, and —
+ * with email on — its email in the outbox. With email on the link is only mailed (url null), so
+ * nobody but the account's owner ever holds it. Shared by an admin's reset (issueReset) and the
+ * sign-in page's forgot-password request (lib/forgot-password.ts, actor null).
+ */
+export async function writeResetLink(
+  tx: DB,
+  user: User,
+  input: { actorUserId: string | null; seconds: number } & RequestMeta,
+): Promise<IssuedReset> {
+  const secret = randomSecret(32);
+  const meta = { ip: input.ip ?? null, userAgent: input.userAgent ?? null };
+  const revoked = await tx
+    .update(invitations)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(invitations.userId, user.id), eq(invitations.isAccepted, false), isNull(invitations.revokedAt)))
+    .returning({ id: invitations.id, live: sql<boolean>`${invitations.expiresAt} > now()` });
+  const [inv] = await tx
+    .insert(invitations)
+    .values({
+      userId: user.id,
+      kind: "reset",
+      role: user.role,
+      emailCanonical: user.emailCanonical,
+      tokenHash: sha256Hex(secret),
+      createdBy: input.actorUserId,
+      expiresAt: sql`now() + make_interval(secs => ${input.seconds})`,
+    })
+    .returning();
+  const requested = input.actorUserId ? "admin" : "self_service";
+  const by = { actorUserId: input.actorUserId, targetUserId: user.id, ...meta };
+  for (const old of revoked) {
+    await audit(tx, { action: "invitation.revoked", ...by, invitationId: old.id, details: { reason: "by_reset", replaced_by: inv.id, expired: old.live !== true } });
+  }
+  const queued = await enqueueMail(tx, {
+    kind: "reset",
+    recipient: user.email,
+    userId: user.id,
+    invitationId: inv.id,
+    data: { requested, by: input.actorUserId ? await emailOf(tx, input.actorUserId) : null, expires_at: inv.expiresAt.toISOString() },
+    secret,
+  });
+  await audit(tx, {
+    action: "invitation.reset_issued",
+    ...by,
+    invitationId: inv.id,
+    details: { expires_at: inv.expiresAt.toISOString(), revoked: revoked.map((r) => r.id), requested, emailed: queued !== null },
+  });
+  return { id: inv.id, email: user.email, kind: "reset", url: queued === null ? invitationUrl(secret) : null, expiresAt: inv.expiresAt, emailed: queued !== null };
 }
 
 export async function userExists(db: DB, id: string): Promise<boolean> {
@@ -255,7 +282,7 @@ export async function userExists(db: DB, id: string): Promise<boolean> {
 }
 
 export type ReissueResult =
-  | Extract<CreateInvitationResult, { ok: true }>
+  | { ok: true; invitation: Omit<CreatedInvitation, "url"> & { url: string | null } }
   | Exclude<CreateInvitationResult, { ok: true }>
   | Exclude<IssueResetResult, { ok: true }>
   | { ok: false; reason: "invitation_not_found" | "reauth_required" };

@@ -2,6 +2,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import type { DB } from "../../db";
 import { sessions, users } from "../../db/schema";
 import { audit, type RequestMeta } from "../audit";
+import { enqueueMail } from "../mail/outbox";
 import { checkPasswordPolicy, type PolicyResult } from "../password-strength";
 import { dummyHash, hashPassword, verifyPassword } from "./password";
 import { createSession } from "./session";
@@ -76,6 +77,8 @@ export async function changePassword(
       .set({ revokedAt: sql`now()` })
       .where(and(eq(sessions.userId, usable.id), isNull(sessions.revokedAt)))
       .returning({ id: sessions.id });
+    // "Your password was changed; if this wasn't you…", queued with the change (email on only).
+    await enqueueMail(tx, { kind: "password_changed", recipient: usable.email, userId: usable.id, data: { at: new Date().toISOString() } });
     const session = await createSession(tx, usable.id, meta);
     await audit(tx, {
       action: "user.password_changed",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { getDb } from "@/db";
+import { mailEnabled } from "@/lib/env";
 import { requireAccess } from "@/lib/authz";
 import { apiError, checkOrigin, json, parseWith, rateLimited, readJson, requestMeta, route } from "@/lib/http";
 import {
@@ -45,8 +46,8 @@ export const POST = route(async (request) => {
     enforceDomains: true,
   });
   if (!result.ok) return apiError(result.reason, "message" in result ? result.message : undefined);
-  const { id, email, role, kind, url, expiresAt } = result.invitation;
-  return json({ invitation: { id, email, role, kind, url, expires_at: expiresAt.toISOString() } }, 201);
+  const { id, email, role, kind, url, expiresAt, emailed } = result.invitation;
+  return json({ invitation: { id, email, role, kind, url, expires_at: expiresAt.toISOString(), emailed } }, 201);
 });
 
 const listSchema = z.object({
@@ -89,7 +90,11 @@ export const GET = route(async (request) => {
       expires_at: i.expiresAt.toISOString(),
       accepted_at: i.acceptedAt?.toISOString() ?? null,
       revoked_at: i.revokedAt?.toISOString() ?? null,
+      // Its email: {state: queued | sending | sent | retrying | failed | cancelled, attempts,
+      // next_attempt_at, sent_at, error}, or null when it was never mailed (email off).
+      delivery: i.delivery,
     })),
     next_cursor: list.nextCursor,
+    email: mailEnabled() ? "on" : "off",
   });
 });

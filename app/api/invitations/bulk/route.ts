@@ -40,7 +40,7 @@ export const POST = route(async (request) => {
   return json({
     results: results.map((r) =>
       r.invitation
-        ? { email: r.email, outcome: r.outcome, invitation: { id: r.invitation.id, url: r.invitation.url, expires_at: r.invitation.expiresAt.toISOString() } }
+        ? { email: r.email, outcome: r.outcome, invitation: { id: r.invitation.id, url: r.invitation.url, expires_at: r.invitation.expiresAt.toISOString(), emailed: r.invitation.emailed } }
         : { email: r.email, outcome: r.outcome },
     ),
   });

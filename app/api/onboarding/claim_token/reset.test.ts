@@ -24,7 +24,7 @@ async function resetLink(userId: string, expiresInSeconds?: number) {
   const db = await getDb();
   const issued = await issueReset(db, { id: userId, actorUserId: admin.user.id, expiresInSeconds });
   if (!issued.ok) throw new Error(issued.reason);
-  return { ...issued.invitation, secret: new URL(issued.invitation.url).searchParams.get("token")!, admin };
+  return { ...issued.invitation, secret: new URL(issued.invitation.url!).searchParams.get("token")!, admin };
 }
 
 async function tokenFor(secret: string) {

@@ -20,6 +20,7 @@ export const POST = route(async (request, ctx: { params: Promise<{ id: string }>
     if (result.reason === "cannot_change_self") return apiError("cannot_change_self", "You cannot reset your own access: change your password instead.");
     return apiError(result.reason, "message" in result ? result.message : undefined);
   }
-  const { id: newId, email, role, kind, url, expiresAt } = result.invitation;
-  return json({ invitation: { id: newId, email, role, kind, url, expires_at: expiresAt.toISOString() } }, 201);
+  const { id: newId, email, role, kind, url, expiresAt, emailed } = result.invitation;
+  // With email on, a reset link is only mailed to its user (url null); an invitation's is shown too.
+  return json({ invitation: { id: newId, email, role, kind, url, expires_at: expiresAt.toISOString(), emailed } }, 201);
 });

@@ -28,7 +28,7 @@ describe("POST /api/users/:id/reset", () => {
     const res = await reset(member.user.id, admin.cookie);
     expect(res.status).toBe(201);
     const { invitation } = await body<Issued>(res);
-    expect(Object.keys(invitation).sort()).toEqual(["email", "expires_at", "id", "kind", "url"]);
+    expect(Object.keys(invitation).sort()).toEqual(["email", "emailed", "expires_at", "id", "kind", "url"]);
     expect(invitation).toMatchObject({ email: member.user.email, kind: "reset" });
     const url = new URL(invitation.url);
     expect(url.pathname).toBe("/onboarding");

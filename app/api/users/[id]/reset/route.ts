@@ -18,7 +18,8 @@ const bodySchema = z
   .strict();
 
 /**
- * A password-reset link for another user (lib/users.ts issueReset): 201 with the link, shown once.
+ * A password-reset link for another user (lib/users.ts issueReset): 201 with the link, shown once;
+ * with email on, mailed to the user instead and never shown.
  * Counted against the admin's invitation limit, like every link an admin mints.
  */
 export const POST = route(async (request, ctx: { params: Promise<{ id: string }> }) => {
@@ -44,6 +45,7 @@ export const POST = route(async (request, ctx: { params: Promise<{ id: string }>
     if (result.reason === "cannot_change_self") return apiError("cannot_change_self", "You cannot reset your own access: change your password instead.");
     return apiError(result.reason);
   }
-  const { id: invitationId, email, kind, url, expiresAt } = result.invitation;
-  return json({ invitation: { id: invitationId, email, kind, url, expires_at: expiresAt.toISOString() } }, 201);
+  const { id: invitationId, email, kind, url, expiresAt, emailed } = result.invitation;
+  // With email on, the link is only mailed to the user (url null, emailed true).
+  return json({ invitation: { id: invitationId, email, kind, url, expires_at: expiresAt.toISOString(), emailed } }, 201);
 });

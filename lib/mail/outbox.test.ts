@@ -1,0 +1,239 @@
+import { eq, sql } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { getDb, type DB } from "../../db";
+import { auditEvents, outbox } from "../../db/schema";
+import { changePassword } from "../auth/password-change";
+import { createInvitation, revokeInvitation } from "../invitations";
+import { claimInvitation, issueOnboardingToken } from "../onboarding";
+import { rows } from "../rate-limit";
+import { createUserWithSession, strongPassword, uniqueEmail } from "../testing/api";
+import { dropFreshDatabases, freshDatabase } from "../testing/fresh-db";
+import { startSmtpCapture, type SmtpCapture } from "../testing/smtp";
+import { issueReset } from "../users";
+import { leaseDue } from "./outbox";
+import { deliverDue } from "./sender";
+
+// The outbox end to end against a real SMTP server in this process: what is written with each change,
+// what arrives, retries, crashes, revoked links, and that no secret is ever stored in clear.
+
+const onPostgres = Boolean(process.env.DATABASE_URL);
+let smtp: SmtpCapture;
+let db: DB;
+
+beforeAll(async () => {
+  if (onPostgres) await freshDatabase();
+  db = await getDb();
+});
+afterAll(dropFreshDatabases);
+
+beforeEach(async () => {
+  smtp = await startSmtpCapture();
+  process.env.SMTP_URL = smtp.url;
+  process.env.MAIL_FROM = "Team dashboard <no-reply@example.com>";
+  process.env.MAIL_RETRY_SECONDS = "0,0";
+});
+afterEach(async () => {
+  await smtp.close();
+  delete process.env.SMTP_URL;
+  delete process.env.MAIL_FROM;
+  delete process.env.MAIL_RETRY_SECONDS;
+});
+
+async function invite(createdBy: string | null = null, email = uniqueEmail("invitee")) {
+  const r = await createInvitation(db, { email, role: "member", createdBy });
+  if (!r.ok) throw new Error(r.reason);
+  return { ...r.invitation, secret: new URL(r.invitation.url).searchParams.get("token")! };
+}
+
+async function rowsFor(invitationId: string) {
+  return db.select().from(outbox).where(eq(outbox.invitationId, invitationId));
+}
+
+async function claim(secret: string, password = strongPassword()) {
+  const t = await issueOnboardingToken(db, secret);
+  if (!t.ok) return t;
+  return claimInvitation(db, { onboardingToken: t.onboardingToken, secret, password });
+}
+
+describe("the invitation email", () => {
+  it("is queued with the invitation and delivered after commit: recipient, subject, both parts, a link that works once", async () => {
+    const admin = await createUserWithSession("admin");
+    const inv = await invite(admin.user.id);
+    expect(inv.emailed).toBe(true);
+    const [queued] = await rowsFor(inv.id);
+    expect(queued).toMatchObject({ kind: "invitation", status: "queued", recipient: inv.email, attempts: 0 });
+
+    const round = await deliverDue(db);
+    expect(round.sent).toBeGreaterThanOrEqual(1);
+    const [mail] = smtp.messages.filter((m) => m.to === inv.email);
+    expect(mail.from).toContain("no-reply@example.com");
+    expect(mail.subject).toBe("You're invited to Team dashboard");
+    expect(mail.text).toContain(`${admin.user.email} has invited you to join Team dashboard as a member`);
+    expect(mail.text).toMatch(/expires on \w+day, \d{1,2} \w+ \d{4}, \d\d:\d\d UTC/);
+    expect(mail.html).toContain("Accept the invitation");
+    expect(mail.html).not.toMatch(/<img|<script/i);
+    expect(mail.messageId).toBe(queued.messageId.replace(/^<|>$/g, "").replace(/^/, "<").replace(/$/, ">"));
+    expect(mail.link).toBe(inv.url);
+    expect(mail.html).toContain(inv.url.replace(/&/g, "&amp;"));
+
+    const [sent] = await rowsFor(inv.id);
+    expect(sent).toMatchObject({ status: "sent", sealed: null, attempts: 1 });
+    const events = await db.select().from(auditEvents).where(sql`${auditEvents.invitationId} = ${inv.id} AND ${auditEvents.action} = 'email.sent'`);
+    expect(events).toHaveLength(1);
+
+    const secret = new URL(mail.link!).searchParams.get("token")!;
+    expect((await claim(secret)).ok).toBe(true);
+    expect(await claim(secret)).toMatchObject({ ok: false, reason: "invitation_already_used" });
+  });
+
+  it("never stores a link secret in clear: only sealed, and erased once sent", async () => {
+    const inv = await invite();
+    const dump = async () => JSON.stringify(rows(await db.execute(sql`SELECT * FROM outbox WHERE invitation_id = ${inv.id}`)));
+    const before = await dump();
+    expect(before).not.toContain(inv.secret);
+    expect(before).toMatch(/"sealed":"v1\./);
+    await deliverDue(db);
+    const after = await dump();
+    expect(after).not.toContain(inv.secret);
+    expect(after).toContain('"sealed":null');
+    // Nor in the audit trail.
+    const audit = JSON.stringify(rows(await db.execute(sql`SELECT * FROM audit_events WHERE invitation_id = ${inv.id}`)));
+    expect(audit).not.toContain(inv.secret);
+  });
+
+  it("is not written while email is off, and the API then says so", async () => {
+    delete process.env.SMTP_URL;
+    const inv = await invite();
+    expect(inv.emailed).toBe(false);
+    expect(await rowsFor(inv.id)).toHaveLength(0);
+  });
+});
+
+describe("failures", () => {
+  it("an SMTP outage (server down, then up) ends in exactly one delivery after a retry", async () => {
+    process.env.MAIL_RETRY_SECONDS = "1,1,1";
+    const port = smtp.port;
+    await smtp.close();
+    const inv = await invite();
+    const down = await deliverDue(db);
+    expect(down.retrying).toBe(1);
+    let [row] = await rowsFor(inv.id);
+    expect(row).toMatchObject({ status: "queued", attempts: 1, lastError: "the mail server could not be reached" });
+    expect(row.sealed).not.toBeNull();
+
+    smtp = await startSmtpCapture(port);
+    // Not due yet: the retry waits MAIL_RETRY_SECONDS[0].
+    await deliverDue(db);
+    expect(smtp.messages).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 1100));
+    await deliverDue(db);
+    await deliverDue(db);
+    expect(smtp.messages.filter((m) => m.to === inv.email)).toHaveLength(1);
+    [row] = await rowsFor(inv.id);
+    expect(row).toMatchObject({ status: "sent", attempts: 2, sealed: null });
+  });
+
+  it("a sender that crashed after commit (or mid-send, holding a lease) loses nothing: the row goes out once its lease runs out", async () => {
+    const inv = await invite();
+    // A crashed instance leased it and never came back.
+    const leased = await leaseDue(db, 1000);
+    expect(leased.map((r) => r.invitationId)).toContain(inv.id);
+    await deliverDue(db);
+    expect(smtp.messages.filter((m) => m.to === inv.email)).toHaveLength(0);
+    await db.execute(sql`UPDATE outbox SET lease_until = now() - interval '1 second' WHERE invitation_id = ${inv.id}`);
+    await deliverDue(db);
+    const got = smtp.messages.filter((m) => m.to === inv.email);
+    expect(got).toHaveLength(1);
+    const [row] = await rowsFor(inv.id);
+    expect(row.status).toBe("sent");
+    expect(got[0].messageId).toBe(row.messageId);
+  });
+
+  it("a permanent refusal (550) fails at once; retries run out into failed; both erase the secret and are audited", async () => {
+    smtp.refuseWith(550);
+    const inv = await invite();
+    await deliverDue(db);
+    let [row] = await rowsFor(inv.id);
+    expect(row).toMatchObject({ status: "failed", sealed: null, attempts: 1, lastError: "the mail server refused the message (550)" });
+
+    smtp.refuseWith(451);
+    const inv2 = await invite();
+    for (let i = 0; i < 3; i++) await deliverDue(db); // MAIL_RETRY_SECONDS=0,0: three attempts
+    [row] = await rowsFor(inv2.id);
+    expect(row).toMatchObject({ status: "failed", sealed: null, attempts: 3, lastError: "the mail server deferred the message (451)" });
+    const failed = await db.select().from(auditEvents).where(sql`${auditEvents.action} = 'email.failed' AND ${auditEvents.invitationId} IN (${inv.id}, ${inv2.id})`);
+    expect(failed).toHaveLength(2);
+    expect(smtp.messages).toHaveLength(0);
+  });
+});
+
+describe("dead links are never mailed", () => {
+  it("a revoked invitation's queued mail is cancelled in the revoking transaction and never sent", async () => {
+    const admin = await createUserWithSession("admin");
+    const inv = await invite(admin.user.id);
+    expect((await revokeInvitation(db, inv.id, admin.user.id)).ok).toBe(true);
+    const [row] = await rowsFor(inv.id);
+    expect(row).toMatchObject({ status: "cancelled", sealed: null, lastError: "link revoked" });
+    await deliverDue(db);
+    expect(smtp.messages.filter((m) => m.to === inv.email)).toHaveLength(0);
+  });
+
+  it("re-inviting cancels the old link's mail and sends the new one; an expired link's mail is cancelled", async () => {
+    const email = uniqueEmail("again");
+    const first = await invite(null, email);
+    const second = await invite(null, email);
+    const [old] = await rowsFor(first.id);
+    expect(old.status).toBe("cancelled");
+    const short = await createInvitation(db, { email: uniqueEmail("short"), role: "member", createdBy: null, expiresInSeconds: 1 });
+    if (!short.ok) throw new Error(short.reason);
+    await new Promise((r) => setTimeout(r, 1100));
+    await deliverDue(db);
+    expect(smtp.messages.filter((m) => m.to === email).map((m) => m.link)).toEqual([second.url]);
+    const [expired] = await rowsFor(short.invitation.id);
+    expect(expired).toMatchObject({ status: "cancelled", sealed: null, lastError: "link expired" });
+  });
+});
+
+describe("notices", () => {
+  it("the inviter hears that the invitation was accepted", async () => {
+    const admin = await createUserWithSession("admin");
+    const inv = await invite(admin.user.id);
+    await deliverDue(db);
+    expect((await claim(inv.secret)).ok).toBe(true);
+    await deliverDue(db);
+    const notice = smtp.messages.find((m) => m.to === admin.user.email);
+    expect(notice?.subject).toBe(`${inv.email} joined Team dashboard`);
+    expect(notice?.text).toContain("accepted your invitation");
+  });
+
+  it("a reset by an admin is mailed only (no link in the answer), and claiming it tells the user", async () => {
+    const admin = await createUserWithSession("admin");
+    const member = await createUserWithSession("member");
+    const reset = await issueReset(db, { id: member.user.id, actorUserId: admin.user.id });
+    if (!reset.ok) throw new Error(reset.reason);
+    expect(reset.invitation).toMatchObject({ url: null, emailed: true });
+    await deliverDue(db);
+    const mail = smtp.messages.find((m) => m.to === member.user.email)!;
+    expect(mail.subject).toBe("Reset your password for Team dashboard");
+    expect(mail.text).toContain(`${admin.user.email} has sent you a link to reset the password`);
+    expect(mail.text).toContain("nothing changes");
+    const secret = new URL(mail.link!).searchParams.get("token")!;
+    expect((await claim(secret)).ok).toBe(true);
+    await deliverDue(db);
+    const notice = smtp.messages.filter((m) => m.to === member.user.email).at(-1)!;
+    expect(notice.subject).toBe("Your Team dashboard password was reset");
+    expect(notice.text).toContain("If this wasn't you");
+  });
+
+  it("a password change tells the user, in the same transaction", async () => {
+    const member = await createUserWithSession("member");
+    const r = await changePassword(db, { userId: member.user.id, currentPassword: member.password, newPassword: strongPassword() });
+    expect(r.ok).toBe(true);
+    const [row] = await db.select().from(outbox).where(sql`${outbox.userId} = ${member.user.id} AND ${outbox.kind} = 'password_changed'`);
+    expect(row.status).toBe("queued");
+    await deliverDue(db);
+    const notice = smtp.messages.find((m) => m.to === member.user.email)!;
+    expect(notice.subject).toBe("Your Team dashboard password was changed");
+    expect(notice.text).toContain("If this wasn't you");
+  });
+});
