@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb, type DB } from "../db";
-import { auditEvents, invitations, rateLimits, sessions } from "../db/schema";
+import { auditEvents, invitations, outbox, rateLimits, sessions } from "../db/schema";
 import { sha256Hex } from "./auth/tokens";
 import { env } from "./env";
 import { PRUNE_LOCK_ID, pruneExpired, SESSION_PRUNE_GRACE_SECONDS } from "./housekeeping";
@@ -91,7 +91,7 @@ describe("pruneExpired", () => {
     const before = await fingerprint(db);
     expect(before.audit.n).toBeGreaterThan(0);
 
-    expect(await pruneExpired(db)).toEqual({ ran: true, sessions: 3, rateLimits: 2 });
+    expect(await pruneExpired(db)).toEqual({ ran: true, sessions: 3, rateLimits: 2, outbox: 0 });
 
     const left = (await db.select({ id: sessions.id }).from(sessions)).map((s) => s.id);
     for (const id of Object.values(keep)) expect(left).toContain(id);
@@ -106,7 +106,26 @@ describe("pruneExpired", () => {
     expect(await db.$count(auditEvents)).toBe(before.audit.n);
 
     // A second round finds nothing more.
-    expect(await pruneExpired(db)).toEqual({ ran: true, sessions: 0, rateLimits: 0 });
+    expect(await pruneExpired(db)).toEqual({ ran: true, sessions: 0, rateLimits: 0, outbox: 0 });
+  });
+
+  it("deletes outbox rows finished more than 30 days ago; never a queued one, nor a recent one", async () => {
+    const db = await getDb();
+    const row = (status: string, daysAgo: number) => ({
+      id: randomUUID(),
+      kind: "password_changed",
+      recipient: "someone@example.com",
+      addressHash: "0".repeat(64),
+      messageId: `<${randomUUID()}@localhost>`,
+      status,
+      createdAt: sql`now() - make_interval(days => ${daysAgo})`,
+    });
+    const rowsIn = [row("sent", 31), row("failed", 40), row("cancelled", 31), row("dropped", 31), row("queued", 60), row("sent", 29)];
+    await db.insert(outbox).values(rowsIn);
+    expect(await pruneExpired(db)).toEqual({ ran: true, sessions: 0, rateLimits: 0, outbox: 4 });
+    const left = await db.select({ status: outbox.status }).from(outbox).where(inArray(outbox.id, rowsIn.map((r) => r.id)));
+    expect(left.map((r) => r.status).sort()).toEqual(["queued", "sent"]);
+    await db.delete(outbox).where(inArray(outbox.id, rowsIn.map((r) => r.id)));
   });
 
   it("counts an idled session from its last use, with the current SESSION_IDLE_SECONDS", async () => {
@@ -137,10 +156,10 @@ describe("pruneExpired", () => {
       () => Promise.all([pruneExpired(db), pruneExpired(db)]),
     );
     const worked = results.filter((r) => r.sessions + r.rateLimits > 0);
-    expect(worked).toEqual([{ ran: true, sessions: 3, rateLimits: 2 }]);
+    expect(worked).toEqual([{ ran: true, sessions: 3, rateLimits: 2, outbox: 0 }]);
     const idle = results.find((r) => r !== worked[0])!;
     // On PGlite (one connection, transactions take turns) the second simply ran after the first.
-    expect(idle).toEqual(onPostgres ? { ran: false, sessions: 0, rateLimits: 0 } : { ran: true, sessions: 0, rateLimits: 0 });
+    expect(idle).toEqual(onPostgres ? { ran: false, sessions: 0, rateLimits: 0, outbox: 0 } : { ran: true, sessions: 0, rateLimits: 0, outbox: 0 });
     const left = (await db.select({ id: sessions.id }).from(sessions)).map((s) => s.id);
     for (const id of Object.values(gone)) expect(left).not.toContain(id);
   });
@@ -151,8 +170,8 @@ describe("pruneExpired", () => {
     // it instead of skipping would never return (the test would time out).
     await db.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${sql.raw(String(PRUNE_LOCK_ID))})`);
-      expect(await pruneExpired(db)).toEqual({ ran: false, sessions: 0, rateLimits: 0 });
+      expect(await pruneExpired(db)).toEqual({ ran: false, sessions: 0, rateLimits: 0, outbox: 0 });
     });
-    expect(await pruneExpired(db)).toEqual({ ran: true, sessions: 3, rateLimits: 2 });
+    expect(await pruneExpired(db)).toEqual({ ran: true, sessions: 3, rateLimits: 2, outbox: 0 });
   });
 });

@@ -3,14 +3,17 @@ import type { DB } from "../db";
 import { env } from "./env";
 import { rows } from "./rate-limit";
 
-// What grows without bound and is safe to forget: sessions that ended a while ago and rate-limit
-// counters whose window is over. Invitations (the admin's history) and audit events (append-only)
+// What grows without bound and is safe to forget: sessions that ended a while ago, rate-limit
+// counters whose window is over, and outbox rows finished (sent, failed, cancelled, decided) more
+// than OUTBOX_PRUNE_GRACE_SECONDS ago (their secrets were erased when they finished). Invitations (the admin's history) and audit events (append-only)
 // are never pruned.
 
 /** Advisory lock key of the prune (727272 migrations, 727273 / 727274 lib/users.ts). */
 export const PRUNE_LOCK_ID = 727275;
 /** An ended session is kept this long after its end (revoked, expired or idle), then deleted. */
 export const SESSION_PRUNE_GRACE_SECONDS = 30 * 24 * 3600;
+/** A finished outbox row is kept this long (the invitations list shows its delivery), then deleted. */
+export const OUTBOX_PRUNE_GRACE_SECONDS = 30 * 24 * 3600;
 /** Rows deleted per statement, so no one statement runs long (or into a statement timeout). */
 const BATCH = 5000;
 
@@ -19,6 +22,7 @@ export type PruneResult = {
   ran: boolean;
   sessions: number;
   rateLimits: number;
+  outbox: number;
 };
 
 /**
@@ -33,7 +37,7 @@ export async function pruneExpired(db: DB, opts: { graceSeconds?: number } = {})
   const idle = env().SESSION_IDLE_SECONDS;
   return db.transaction(async (tx) => {
     const [lock] = rows<{ locked: boolean }>(await tx.execute(sql`SELECT pg_try_advisory_xact_lock(${sql.raw(String(PRUNE_LOCK_ID))}) AS locked`));
-    if (!lock?.locked) return { ran: false, sessions: 0, rateLimits: 0 };
+    if (!lock?.locked) return { ran: false, sessions: 0, rateLimits: 0, outbox: 0 };
 
     // A session's end is the earliest of revoked_at, expires_at and last_used_at + the idle limit
     // (lib/auth/session.ts sessionIsLive); it is prunable once that end is `grace` in the past.
@@ -59,7 +63,17 @@ export async function pruneExpired(db: DB, opts: { graceSeconds?: number } = {})
           RETURNING 1)
         SELECT count(*)::int AS n FROM gone`,
     );
-    return { ran: true, sessions: sessionsRemoved, rateLimits: rateLimitsRemoved };
+    // Never a queued row: it is still to be sent (or decided).
+    const outboxRemoved = await deleteInBatches(
+      tx as unknown as DB,
+      (limit) => sql`
+        WITH gone AS (
+          DELETE FROM outbox WHERE id IN (
+            SELECT id FROM outbox WHERE status <> 'queued' AND created_at < now() - make_interval(secs => ${OUTBOX_PRUNE_GRACE_SECONDS}) LIMIT ${limit})
+          RETURNING 1)
+        SELECT count(*)::int AS n FROM gone`,
+    );
+    return { ran: true, sessions: sessionsRemoved, rateLimits: rateLimitsRemoved, outbox: outboxRemoved };
   });
 }
 

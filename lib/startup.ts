@@ -56,7 +56,7 @@ export async function startup(): Promise<void> {
     // (advisory lock), the others skip this round. Same as `npm run db:prune`.
     pruneExpired(db)
       .then((r) => {
-        if (r.sessions || r.rateLimits) logger.info({ sessions: r.sessions, rate_limits: r.rateLimits }, "pruned ended sessions and expired rate-limit counters");
+        if (r.sessions || r.rateLimits || r.outbox) logger.info({ sessions: r.sessions, rate_limits: r.rateLimits, outbox: r.outbox }, "pruned ended sessions, expired rate-limit counters and old finished emails");
       })
       .catch((err) => logger.warn({ err: { message: (err as Error).message } }, "prune failed; it runs again in 10 minutes"));
     // PGlite has no autovacuum: keep the planner's statistics fresh (Postgres does this itself).
