@@ -105,14 +105,16 @@ export async function leaseDue(db: DB, limit = BATCH_SIZE): Promise<Leased[]> {
 /**
  * A queued link whose invitation expired is never mailed: cancelled, its secret erased. (Claimed,
  * revoked and deleted links are cancelled by the trigger of migration 0004 in their own transaction.)
+ * From the few queued rows (outbox_due_idx) to their invitations by primary key, reading them without
+ * a lock.
  */
 export async function cancelExpiredLinks(db: DB): Promise<number> {
   const cancelled = rows<{ id: string }>(
     await db.execute(sql`
-      UPDATE outbox SET status = 'cancelled', sealed = NULL, last_error = 'link expired', lease_until = NULL
-      WHERE status = 'queued' AND invitation_id IS NOT NULL
-        AND invitation_id IN (SELECT id FROM invitations WHERE expires_at <= now())
-      RETURNING id`),
+      UPDATE outbox o SET status = 'cancelled', sealed = NULL, last_error = 'link expired', lease_until = NULL
+      FROM invitations i
+      WHERE o.status = 'queued' AND i.id = o.invitation_id AND i.expires_at <= now()
+      RETURNING o.id`),
   );
   return cancelled.length;
 }
