@@ -8,7 +8,7 @@ import { LIFETIMES } from "./invite-form";
 import { parseEmailList } from "./parse-emails";
 
 export type BulkOutcome = "invited" | "replaced" | "invitation_pending" | "user_exists" | "invalid_email" | "domain_not_allowed" | "duplicate" | "rate_limited";
-export type BulkResult = { email: string; outcome: BulkOutcome | string; invitation?: { id: string; url: string; expires_at: string } };
+export type BulkResult = { email: string; outcome: BulkOutcome | string; invitation?: { id: string; url: string; expires_at: string; emailed?: boolean } };
 
 export const MAX_BULK = 500;
 
@@ -66,6 +66,7 @@ export function BulkInvite({ onDone }: { onDone?: () => void }) {
   }
 
   const made = links.length;
+  const emailed = links.filter((r) => r.invitation?.emailed).length;
   return (
     <>
       <form onSubmit={onSubmit} noValidate aria-busy={busy}>
@@ -115,7 +116,9 @@ export function BulkInvite({ onDone }: { onDone?: () => void }) {
         {error ? <p className="alert error">{error}</p> : null}
         {results ? (
           <p className="alert success">
-            Done: {made} new link{made === 1 ? "" : "s"} made, {results.length - made} not invited. The links are shown only here and now.
+            {emailed > 0
+              ? `Done: ${emailed} invitation${emailed === 1 ? "" : "s"} emailed${made > emailed ? `, ${made - emailed} link${made - emailed === 1 ? "" : "s"} to send yourself` : ""}, ${results.length - made} not invited. The list above shows each delivery; the links are shown only here and now.`
+              : `Done: ${made} new link${made === 1 ? "" : "s"} made, ${results.length - made} not invited. The links are shown only here and now.`}
           </p>
         ) : null}
       </div>
@@ -155,7 +158,10 @@ export function BulkInvite({ onDone }: { onDone?: () => void }) {
                       {r.email}
                     </td>
                     <td data-label="Outcome">
-                      <span className={`status ${OUTCOMES[r.outcome]?.badge ?? ""}`}>{outcomeText(r.outcome)}</span>
+                      <span className="outcome">
+                        <span className={`status ${OUTCOMES[r.outcome]?.badge ?? ""}`}>{outcomeText(r.outcome)}</span>
+                        {r.invitation?.emailed ? <span className="emailed-to">Invitation emailed to {r.email}</span> : null}
+                      </span>
                     </td>
                     <td data-label="Link">
                       {r.invitation?.url ? (

@@ -5,6 +5,8 @@ import { apiFetch } from "./api-client";
 import { BulkInvite } from "./bulk-invite";
 import { useConfirm } from "./confirm-dialog";
 import { CopyLink } from "./copy-link";
+import { DeliveryCell, type Delivery } from "./delivery-cell";
+import { InvitationEmailed, resetEmailedText } from "./emailed-notice";
 import { InviteForm, type CreatedInvitation } from "./invite-form";
 import { ActionStatus, ListBody, Pager, type Notice } from "./list-parts";
 import { RelativeTime } from "./relative-time";
@@ -21,8 +23,13 @@ export type InvitationRow = {
   expires_at: string;
   accepted_at?: string | null;
   revoked_at?: string | null;
+  /** Its email, or null: never mailed. Absent from servers without email. */
+  delivery?: Delivery | null;
 };
-type Page = { invitations: InvitationRow[]; next_cursor?: string | null };
+type Page = { invitations: InvitationRow[]; next_cursor?: string | null; email?: "on" | "off" };
+
+/** The one notice above the list while email is off. */
+export const EMAIL_OFF_NOTICE = "Email is off: copy each link and send it yourself. Set SMTP_URL and MAIL_FROM to email invitations.";
 
 const STATUSES = ["pending", "accepted", "expired", "revoked"] as const;
 const PAGE_SIZE = "25";
@@ -55,7 +62,8 @@ export function InvitationsView() {
   const cursor = get("cursor");
   const { state, reload } = useApiGet<Page>(apiUrl("/api/invitations", { status, q, cursor, limit: PAGE_SIZE }));
   const { confirm, dialog } = useConfirm();
-  const [fresh, setFresh] = useState<{ id: string; email: string; url: string; action: "made" | "re-issued"; kind?: "invite" | "reset" } | null>(null);
+  // The link just made, shown once; `emailed`: it was also queued to be mailed to the invitee.
+  const [fresh, setFresh] = useState<{ id: string; email: string; url: string | null; action: "made" | "re-issued"; kind?: "invite" | "reset"; emailed?: boolean } | null>(null);
   const [notice, setNotice] = useState<Notice>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
   const [search, setSearch] = useState(q);
@@ -66,8 +74,10 @@ export function InvitationsView() {
     setSearch(q);
   }
 
+  const emailOn = state.status === "ok" && state.data.email === "on";
+
   function onInvited(inv: CreatedInvitation) {
-    setFresh({ id: inv.id, email: inv.email, url: inv.url, action: "made" });
+    setFresh({ id: inv.id, email: inv.email, url: inv.url, action: "made", emailed: inv.emailed === true });
     setNotice(null);
     reload();
   }
@@ -95,7 +105,20 @@ export function InvitationsView() {
   }
 
   async function reissue(i: InvitationRow) {
-    if (i.status === "pending") {
+    if (emailOn) {
+      const ok = await confirm({
+        title: "Resend the invitation?",
+        body: (
+          <p>
+            A fresh link is made and emailed to <strong>{i.email}</strong>.{" "}
+            {i.status === "pending" ? "The link sent before stops working at once." : "Any earlier link stays unusable."}
+          </p>
+        ),
+        confirmLabel: "Resend",
+        danger: i.status === "pending",
+      });
+      if (!ok) return;
+    } else if (i.status === "pending") {
       const ok = await confirm({
         title: "Re-issue the link?",
         body: (
@@ -112,9 +135,18 @@ export function InvitationsView() {
     const r = await apiFetch<{ invitation: CreatedInvitation }>(`/api/invitations/${i.id}/reissue`, { body: {} });
     setBusyId(null);
     if (r.ok) {
-      setFresh({ id: r.data.invitation.id, email: r.data.invitation.email ?? i.email, url: r.data.invitation.url, action: "re-issued", kind: r.data.invitation.kind === "reset" ? "reset" : "invite" });
-      setNotice({ kind: "success", text: `Made a new link for ${i.email}; the old one no longer works.` });
-    } else setNotice({ kind: "error", text: `Could not re-issue the link for ${i.email}: ${r.message}` });
+      const inv = r.data.invitation;
+      const email = inv.email ?? i.email;
+      const kind = inv.kind === "reset" ? "reset" : "invite";
+      if (kind === "reset" && (inv.url === null || inv.emailed)) {
+        // A reset link mailed to its user is never shown to the admin.
+        setFresh(null);
+        setNotice({ kind: "success", text: resetEmailedText(email, inv.expires_at) });
+      } else {
+        setFresh({ id: inv.id, email, url: inv.url, action: "re-issued", kind, emailed: inv.emailed === true });
+        setNotice({ kind: "success", text: inv.emailed ? `Sent a fresh link to ${email}; the old one no longer works.` : `Made a new link for ${email}; the old one no longer works.` });
+      }
+    } else setNotice({ kind: "error", text: `Could not ${emailOn ? "resend the invitation to" : "re-issue the link for"} ${i.email}: ${r.message}` });
     reload();
   }
 
@@ -126,8 +158,14 @@ export function InvitationsView() {
         </button>
       ) : null}
       {i.status !== "accepted" ? (
-        <button type="button" className="secondary small" disabled={busyId === i.id} onClick={() => reissue(i)} aria-label={`Re-issue link for ${i.email}`}>
-          Re-issue
+        <button
+          type="button"
+          className="secondary small"
+          disabled={busyId === i.id}
+          onClick={() => reissue(i)}
+          aria-label={emailOn ? `Resend invitation to ${i.email}` : `Re-issue link for ${i.email}`}
+        >
+          {emailOn ? "Resend" : "Re-issue"}
         </button>
       ) : null}
     </>
@@ -139,7 +177,11 @@ export function InvitationsView() {
       <section className="card" aria-labelledby="invite-title">
         <h2 id="invite-title">Invite a teammate</h2>
         <InviteForm onInvited={onInvited} />
-        {fresh ? <CopyLink key={fresh.id} email={fresh.email} url={fresh.url} action={fresh.action} kind={fresh.kind} /> : null}
+        {fresh?.emailed ? (
+          <InvitationEmailed key={fresh.id} email={fresh.email} url={fresh.url} action={fresh.action} />
+        ) : fresh?.url ? (
+          <CopyLink key={fresh.id} email={fresh.email} url={fresh.url} action={fresh.action} kind={fresh.kind} />
+        ) : null}
       </section>
 
       <section className="card" aria-labelledby="list-title">
@@ -174,6 +216,11 @@ export function InvitationsView() {
           </div>
         </form>
         <ActionStatus notice={notice} testId="invitations-status" />
+        {state.status === "ok" && state.data.email === "off" ? (
+          <p className="alert info" data-testid="email-off">
+            {EMAIL_OFF_NOTICE}
+          </p>
+        ) : null}
         <ListBody
           state={state}
           reload={reload}
@@ -189,6 +236,7 @@ export function InvitationsView() {
                       <th>Email</th>
                       <th>Role</th>
                       <th>Status</th>
+                      <th>Delivery</th>
                       <th>Invited by</th>
                       <th>When</th>
                       <th>
@@ -197,7 +245,7 @@ export function InvitationsView() {
                     </tr>
                   </thead>
                   {groupLatest(data.invitations).map((g) => (
-                    <InvitationGroup key={g.latest.id} latest={g.latest} olderOnPage={g.older} actions={actions} />
+                    <InvitationGroup key={g.latest.id} latest={g.latest} olderOnPage={g.older} actions={actions} email={data.email} />
                   ))}
                 </table>
               </div>
@@ -215,7 +263,7 @@ export function InvitationsView() {
   );
 }
 
-function Row({ i, actions, history }: { i: InvitationRow; actions: React.ReactNode; history?: boolean }) {
+function Row({ i, actions, history, email }: { i: InvitationRow; actions: React.ReactNode; history?: boolean; email?: string }) {
   const by = inviter(i);
   return (
     <tr className={history ? "history" : undefined} data-testid={history ? "history-row" : "invitation-row"}>
@@ -226,6 +274,9 @@ function Row({ i, actions, history }: { i: InvitationRow; actions: React.ReactNo
       <td data-label="Role">{i.kind === "reset" ? `${i.role} (reset)` : i.role}</td>
       <td data-label="Status">
         <span className={`status ${i.status}`}>{i.status}</span>
+      </td>
+      <td data-label="Delivery">
+        <DeliveryCell delivery={i.delivery} email={email} />
       </td>
       <td data-label="Invited by">{by ?? <span className="muted">—</span>}</td>
       <td data-label="When">
@@ -245,10 +296,12 @@ function InvitationGroup({
   latest,
   olderOnPage,
   actions,
+  email,
 }: {
   latest: InvitationRow;
   olderOnPage: InvitationRow[];
   actions: (i: InvitationRow) => React.ReactNode;
+  email?: string;
 }) {
   const [open, setOpen] = useState(false);
   const [history, setHistory] = useState<{ status: "loading" } | { status: "error"; message: string } | { status: "ok"; rows: InvitationRow[] } | null>(null);
@@ -269,6 +322,7 @@ function InvitationGroup({
     <tbody>
       <Row
         i={latest}
+        email={email}
         actions={
           <>
             {actions(latest)}
@@ -280,26 +334,26 @@ function InvitationGroup({
       />
       {open && history?.status === "loading" ? (
         <tr className="history">
-          <td colSpan={6} className="loading">
+          <td colSpan={7} className="loading">
             Loading history…
           </td>
         </tr>
       ) : null}
       {open && history?.status === "error" ? (
         <tr className="history">
-          <td colSpan={6} role="status">
+          <td colSpan={7} role="status">
             Could not load the history: {history.message}
           </td>
         </tr>
       ) : null}
       {open && history?.status === "ok" && history.rows.length === 0 ? (
         <tr className="history">
-          <td colSpan={6} className="muted" role="status">
+          <td colSpan={7} className="muted" role="status">
             No earlier invitations for {latest.email}.
           </td>
         </tr>
       ) : null}
-      {open && history?.status === "ok" ? history.rows.map((h) => <Row key={h.id} i={h} actions={null} history />) : null}
+      {open && history?.status === "ok" ? history.rows.map((h) => <Row key={h.id} i={h} actions={null} history email={email} />) : null}
     </tbody>
   );
 }

@@ -4,7 +4,8 @@ import { useId, useState } from "react";
 import { apiFetch } from "./api-client";
 import { useConfirm } from "./confirm-dialog";
 
-export type CreatedInvitation = { id: string; email: string; role: string; kind?: string; url: string; expires_at: string };
+/** `emailed`: queued to be mailed to the invitee (email on). `url` is null for a reset link that was mailed. */
+export type CreatedInvitation = { id: string; email: string; role: string; kind?: string; url: string | null; expires_at: string; emailed?: boolean };
 type Created = { invitation: CreatedInvitation };
 
 export const LIFETIMES = [

@@ -138,6 +138,14 @@ describe("LoginForm", () => {
     expect(form).toHaveAttribute("aria-busy", "false");
   });
 
+  it("offers the Forgot password? link only when email is on", () => {
+    const { unmount } = render(<LoginForm next="/dashboard" forgotPassword />);
+    expect(screen.getByRole("link", { name: "Forgot password?" })).toHaveAttribute("href", "/forgot-password");
+    unmount();
+    render(<LoginForm next="/dashboard" />);
+    expect(screen.queryByRole("link", { name: "Forgot password?" })).not.toBeInTheDocument();
+  });
+
   it("shows a readable error on network failure and re-enables the form", async () => {
     const user = userEvent.setup();
     vi.stubGlobal(

@@ -1,10 +1,12 @@
 "use client";
 
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
 import { apiFetch } from "./api-client";
 
-export function LoginForm({ next }: { next: string }) {
+/** `forgotPassword`: offer the "Forgot password?" link (only while email is on). */
+export function LoginForm({ next, forgotPassword = false }: { next: string; forgotPassword?: boolean }) {
   const router = useRouter();
   const ids = useId();
   const [email, setEmail] = useState("");
@@ -46,6 +48,11 @@ export function LoginForm({ next }: { next: string }) {
         onChange={(e) => setPassword(e.target.value)}
         disabled={busy}
       />
+      {forgotPassword ? (
+        <p className="field-link">
+          <Link href="/forgot-password">Forgot password?</Link>
+        </p>
+      ) : null}
       {error ? (
         <p className="alert error" role="alert">
           {error}

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { apiFetch } from "./api-client";
 import { useConfirm } from "./confirm-dialog";
 import { CopyLink } from "./copy-link";
+import { resetEmailedText } from "./emailed-notice";
 import { ActionStatus, ListBody, Pager, type Notice } from "./list-parts";
 import { RelativeTime } from "./relative-time";
 import { apiUrl, useApiGet, useQueryParams } from "./use-list";
@@ -21,7 +22,8 @@ type Page = { users: UserRow[]; next_cursor?: string | null };
 
 const STATUS_LABEL: Record<string, string> = { active: "active", pending: "invited", disabled: "disabled" };
 
-export function UsersView({ currentUserId }: { currentUserId: string }) {
+/** `email`: whether the server mails links ("on": a reset link goes to the user, never to the admin). */
+export function UsersView({ currentUserId, email }: { currentUserId: string; email?: "on" | "off" }) {
   const { get, set } = useQueryParams();
   const q = get("q");
   const role = get("role");
@@ -101,23 +103,38 @@ export function UsersView({ currentUserId }: { currentUserId: string }) {
   async function resetAccess(u: UserRow) {
     const ok = await confirm({
       title: "Reset this user's access?",
-      body: (
-        <p>
-          You get a one-time link (valid for 24 hours) for <strong>{u.email}</strong> to choose a new password; send it to them yourself. When
-          they use it, they are signed out everywhere. Their current password keeps working until then; an earlier reset link stops working now.
-        </p>
-      ),
-      confirmLabel: "Make reset link",
+      body:
+        email === "on" ? (
+          <p>
+            A one-time link (valid for 24 hours) is emailed to <strong>{u.email}</strong> to choose a new password; you will not see it. When
+            they use it, they are signed out everywhere. Their current password keeps working until then; an earlier reset link stops working now.
+          </p>
+        ) : (
+          <p>
+            You get a one-time link (valid for 24 hours) for <strong>{u.email}</strong> to choose a new password; send it to them yourself. When
+            they use it, they are signed out everywhere. Their current password keeps working until then; an earlier reset link stops working now.
+          </p>
+        ),
+      confirmLabel: email === "on" ? "Email reset link" : "Make reset link",
       danger: true,
     });
     if (!ok) return;
     setFresh(null);
     setBusyId(u.id);
-    const r = await apiFetch<{ invitation: { id: string; email: string; url: string } }>(`/api/users/${u.id}/reset`, { method: "POST", body: {} });
+    const r = await apiFetch<{ invitation: { id: string; email: string; url: string | null; expires_at: string; emailed?: boolean } }>(`/api/users/${u.id}/reset`, {
+      method: "POST",
+      body: {},
+    });
     setBusyId(null);
     if (r.ok) {
-      setFresh({ id: r.data.invitation.id, email: r.data.invitation.email, url: r.data.invitation.url });
-      setNotice({ kind: "success", text: `Made a reset link for ${u.email}. Copy it now: it will not be shown again.` });
+      const inv = r.data.invitation;
+      if (inv.url === null || inv.emailed) {
+        // Mailed to the user only: there is no link to show here.
+        setNotice({ kind: "success", text: resetEmailedText(inv.email ?? u.email, inv.expires_at) });
+      } else {
+        setFresh({ id: inv.id, email: inv.email, url: inv.url });
+        setNotice({ kind: "success", text: `Made a reset link for ${u.email}. Copy it now: it will not be shown again.` });
+      }
     } else setNotice({ kind: "error", text: `Could not reset access for ${u.email}: ${r.message}` });
     reload();
   }

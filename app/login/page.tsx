@@ -1,5 +1,6 @@
 import { redirect } from "next/navigation";
 import { LoginForm } from "@/components/login-form";
+import { mailEnabled } from "@/lib/env";
 import { safeNextPath } from "@/lib/safe-next";
 import { currentSession } from "../current-user";
 
@@ -11,7 +12,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   return (
     <section className="card narrow">
       <h1>Sign in</h1>
-      <LoginForm next={next} />
+      <LoginForm next={next} forgotPassword={mailEnabled()} />
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { Suspense } from "react";
 import { requireAdminPage } from "@/components/page-session";
 import { UsersView } from "@/components/users-view";
+import { mailEnabled } from "@/lib/env";
 
 export const metadata = { title: "Users" };
 
@@ -8,7 +9,7 @@ export default async function UsersPage() {
   const { user } = await requireAdminPage("/dashboard/users");
   return (
     <Suspense fallback={<p className="loading">Loading…</p>}>
-      <UsersView currentUserId={user.id} />
+      <UsersView currentUserId={user.id} email={mailEnabled() ? "on" : "off"} />
     </Suspense>
   );
 }
