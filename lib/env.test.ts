@@ -66,3 +66,27 @@ describe("INVITE_DOMAINS", () => {
     }
   });
 });
+
+describe("env() is parsed again only when a variable it knows changes", () => {
+  it("returns the same frozen object until then, and sees every change at once", () => {
+    const saved = process.env.BCRYPT_COST;
+    try {
+      process.env.BCRYPT_COST = "5";
+      const a = env();
+      expect(env()).toBe(a);
+      expect(Object.isFrozen(a)).toBe(true);
+      process.env.BCRYPT_COST = "6";
+      expect(env().BCRYPT_COST).toBe(6);
+      process.env.BCRYPT_COST = "";
+      expect(env().BCRYPT_COST).toBe(12);
+      delete process.env.BCRYPT_COST;
+      expect(env().BCRYPT_COST).toBe(12);
+      process.env.BCRYPT_COST = "99";
+      expect(() => env()).toThrow(/BCRYPT_COST/);
+      expect(() => env()).toThrow(/BCRYPT_COST/);
+    } finally {
+      if (saved === undefined) delete process.env.BCRYPT_COST;
+      else process.env.BCRYPT_COST = saved;
+    }
+  });
+});

