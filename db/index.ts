@@ -10,7 +10,16 @@ import * as schema from "./schema";
 // Both drivers are used through this one type.
 export type DB = PgDatabase<PgQueryResultHKT, typeof schema>;
 
-export type Handle = { db: DB; driver: "pglite" | "postgres"; close(): Promise<void> };
+export type Handle = {
+  db: DB;
+  driver: "pglite" | "postgres";
+  close(): Promise<void>;
+  /** Postgres: opens the pool's connections now (at start), so the first burst does not open them all at once. */
+  warm?(): Promise<number>;
+};
+
+/** Connections per process in the Postgres pool; opened at start and kept. */
+export const POOL_MAX = 10;
 
 // Next evaluates this module once per route bundle (and again on every HMR edit); two PGlite
 // instances on one directory silently lose writes, so the handle lives on globalThis.
@@ -101,7 +110,10 @@ export async function openPostgres(url: string): Promise<Handle> {
   }
   const pool = new ReleasingPool({
     connectionString: url,
-    max: 10,
+    max: POOL_MAX,
+    // Kept open once opened (warm(), at start): a burst after a quiet spell would otherwise open up to
+    // POOL_MAX connections at once, each within DB_CONNECT_TIMEOUT_MS, on a machine already busy.
+    min: POOL_MAX,
     Client: TimedClient,
     // Enforced by the server (SQLSTATE 57014), so a lock wait or a runaway query cannot hold a request.
     ...(statementMs > 0 && {
@@ -112,7 +124,12 @@ export async function openPostgres(url: string): Promise<Handle> {
   });
   // Without a listener, an idle client killed by the server would crash the process.
   pool.on("error", (err) => logger.error({ err: { message: err.message } }, "postgres pool client error"));
-  return { db: drizzle(pool, { schema }) as unknown as DB, driver: "postgres", close: () => pool.end() };
+  const warm = async () => {
+    const opened = await Promise.allSettled(Array.from({ length: POOL_MAX }, () => pool.connect()));
+    for (const c of opened) if (c.status === "fulfilled") c.value.release();
+    return opened.filter((c) => c.status === "fulfilled").length;
+  };
+  return { db: drizzle(pool, { schema }) as unknown as DB, driver: "postgres", close: () => pool.end(), warm };
 }
 
 type PoolConnectCallback = (err: Error | undefined, client: PoolClient | undefined, done: (release?: Error | boolean) => void) => void;

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { openPostgres } from "./index";
+import { openPostgres, POOL_MAX } from "./index";
 
 // db/index.ts ReleasingPool: drizzle's transaction() checks a client out and sends BEGIN before its
 // try/finally, so when BEGIN meets a dead connection the client is never released. Here the holders
@@ -38,6 +38,20 @@ describe.skipIf(!url)("Postgres pool (ReleasingPool)", () => {
       expect(pool.totalCount).toBeLessThanOrEqual(1);
     } finally {
       await admin.end();
+      await handle.close();
+    }
+  });
+
+  it("warm() opens every pool connection at start, and they stay open when idle", async () => {
+    const handle = await openPostgres(url!);
+    const pool = (handle.db as unknown as { $client: pg.Pool }).$client;
+    try {
+      expect(await handle.warm!()).toBe(POOL_MAX);
+      expect(pool.totalCount).toBe(POOL_MAX);
+      expect(pool.idleCount).toBe(POOL_MAX);
+      // min = max: pg-pool's idle timeout (10 s) closes none of them.
+      expect((pool as unknown as { options: { min: number } }).options.min).toBe(POOL_MAX);
+    } finally {
       await handle.close();
     }
   });

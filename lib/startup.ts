@@ -16,8 +16,11 @@ export async function startup(): Promise<void> {
   if (e.SMTP_URL && !e.MAIL_FROM) throw new Error("MAIL_FROM is required when SMTP_URL is set (the sender address, e.g. MAIL_FROM=\"Team dashboard <no-reply@example.com>\").");
   if (e.MAIL_FROM && !e.SMTP_URL) logger.warn("MAIL_FROM is set without SMTP_URL: email stays off");
   const db = await getDb();
-  const { driver } = await getHandle();
-  logger.info({ driver }, "database ready");
+  const handle = await getHandle();
+  const { driver } = handle;
+  // Postgres: the pool's connections opened now, not by the first burst of requests.
+  const connections = handle.warm ? await handle.warm() : undefined;
+  logger.info({ driver, ...(connections !== undefined && { connections }) }, "database ready");
   if (!rateLimitsEnabled()) logger.warn("RATE_LIMITS=off: every rate limit is disabled");
 
   const result = await ensureFirstAdmin(db);
