@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb, type DB } from "../../db";
 import { auditEvents, outbox } from "../../db/schema";
 import { changePassword } from "../auth/password-change";
@@ -8,7 +8,8 @@ import { claimInvitation, issueOnboardingToken } from "../onboarding";
 import { rows } from "../rate-limit";
 import { createUserWithSession, strongPassword, uniqueEmail } from "../testing/api";
 import { dropFreshDatabases, freshDatabase } from "../testing/fresh-db";
-import { startSmtpCapture, type SmtpCapture } from "../testing/smtp";
+import { emailOnForEachTest } from "../testing/email-on";
+import { startSmtpCapture } from "../testing/smtp";
 import { issueReset } from "../users";
 import { leaseDue } from "./outbox";
 import { deliverDue } from "./sender";
@@ -17,7 +18,7 @@ import { deliverDue } from "./sender";
 // what arrives, retries, crashes, revoked links, and that no secret is ever stored in clear.
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
-let smtp: SmtpCapture;
+const mail = emailOnForEachTest("0,0");
 let db: DB;
 
 beforeAll(async () => {
@@ -26,18 +27,6 @@ beforeAll(async () => {
 });
 afterAll(dropFreshDatabases);
 
-beforeEach(async () => {
-  smtp = await startSmtpCapture();
-  process.env.SMTP_URL = smtp.url;
-  process.env.MAIL_FROM = "Team dashboard <no-reply@example.com>";
-  process.env.MAIL_RETRY_SECONDS = "0,0";
-});
-afterEach(async () => {
-  await smtp.close();
-  delete process.env.SMTP_URL;
-  delete process.env.MAIL_FROM;
-  delete process.env.MAIL_RETRY_SECONDS;
-});
 
 async function invite(createdBy: string | null = null, email = uniqueEmail("invitee")) {
   const r = await createInvitation(db, { email, role: "member", createdBy });
@@ -65,23 +54,23 @@ describe("the invitation email", () => {
 
     const round = await deliverDue(db);
     expect(round.sent).toBeGreaterThanOrEqual(1);
-    const [mail] = smtp.messages.filter((m) => m.to === inv.email);
-    expect(mail.from).toContain("no-reply@example.com");
-    expect(mail.subject).toBe("You're invited to Team dashboard");
-    expect(mail.text).toContain(`${admin.user.email} has invited you to join Team dashboard as a member`);
-    expect(mail.text).toMatch(/expires on \w+day, \d{1,2} \w+ \d{4}, \d\d:\d\d UTC/);
-    expect(mail.html).toContain("Accept the invitation");
-    expect(mail.html).not.toMatch(/<img|<script/i);
-    expect(mail.messageId).toBe(queued.messageId.replace(/^<|>$/g, "").replace(/^/, "<").replace(/$/, ">"));
-    expect(mail.link).toBe(inv.url);
-    expect(mail.html).toContain(inv.url.replace(/&/g, "&amp;"));
+    const [got] = mail.smtp.messages.filter((m) => m.to === inv.email);
+    expect(got.from).toContain("no-reply@example.com");
+    expect(got.subject).toBe("You're invited to Team dashboard");
+    expect(got.text).toContain(`${admin.user.email} has invited you to join Team dashboard as a member`);
+    expect(got.text).toMatch(/expires on \w+day, \d{1,2} \w+ \d{4}, \d\d:\d\d UTC/);
+    expect(got.html).toContain("Accept the invitation");
+    expect(got.html).not.toMatch(/<img|<script/i);
+    expect(got.messageId).toBe(queued.messageId);
+    expect(got.link).toBe(inv.url);
+    expect(got.html).toContain(inv.url.replace(/&/g, "&amp;"));
 
     const [sent] = await rowsFor(inv.id);
     expect(sent).toMatchObject({ status: "sent", sealed: null, attempts: 1 });
     const events = await db.select().from(auditEvents).where(sql`${auditEvents.invitationId} = ${inv.id} AND ${auditEvents.action} = 'email.sent'`);
     expect(events).toHaveLength(1);
 
-    const secret = new URL(mail.link!).searchParams.get("token")!;
+    const secret = new URL(got.link!).searchParams.get("token")!;
     expect((await claim(secret)).ok).toBe(true);
     expect(await claim(secret)).toMatchObject({ ok: false, reason: "invitation_already_used" });
   });
@@ -112,8 +101,8 @@ describe("the invitation email", () => {
 describe("failures", () => {
   it("an SMTP outage (server down, then up) ends in exactly one delivery after a retry", async () => {
     process.env.MAIL_RETRY_SECONDS = "1,1,1";
-    const port = smtp.port;
-    await smtp.close();
+    const port = mail.smtp.port;
+    await mail.smtp.close();
     const inv = await invite();
     const down = await deliverDue(db);
     expect(down.retrying).toBe(1);
@@ -121,14 +110,14 @@ describe("failures", () => {
     expect(row).toMatchObject({ status: "queued", attempts: 1, lastError: "the mail server could not be reached" });
     expect(row.sealed).not.toBeNull();
 
-    smtp = await startSmtpCapture(port);
+    mail.smtp = await startSmtpCapture(port);
     // Not due yet: the retry waits MAIL_RETRY_SECONDS[0].
     await deliverDue(db);
-    expect(smtp.messages).toHaveLength(0);
+    expect(mail.smtp.messages).toHaveLength(0);
     await new Promise((r) => setTimeout(r, 1100));
     await deliverDue(db);
     await deliverDue(db);
-    expect(smtp.messages.filter((m) => m.to === inv.email)).toHaveLength(1);
+    expect(mail.smtp.messages.filter((m) => m.to === inv.email)).toHaveLength(1);
     [row] = await rowsFor(inv.id);
     expect(row).toMatchObject({ status: "sent", attempts: 2, sealed: null });
   });
@@ -139,10 +128,10 @@ describe("failures", () => {
     const leased = await leaseDue(db, 1000);
     expect(leased.map((r) => r.invitationId)).toContain(inv.id);
     await deliverDue(db);
-    expect(smtp.messages.filter((m) => m.to === inv.email)).toHaveLength(0);
+    expect(mail.smtp.messages.filter((m) => m.to === inv.email)).toHaveLength(0);
     await db.execute(sql`UPDATE outbox SET lease_until = now() - interval '1 second' WHERE invitation_id = ${inv.id}`);
     await deliverDue(db);
-    const got = smtp.messages.filter((m) => m.to === inv.email);
+    const got = mail.smtp.messages.filter((m) => m.to === inv.email);
     expect(got).toHaveLength(1);
     const [row] = await rowsFor(inv.id);
     expect(row.status).toBe("sent");
@@ -150,20 +139,20 @@ describe("failures", () => {
   });
 
   it("a permanent refusal (550) fails at once; retries run out into failed; both erase the secret and are audited", async () => {
-    smtp.refuseWith(550);
+    mail.smtp.refuseWith(550);
     const inv = await invite();
     await deliverDue(db);
     let [row] = await rowsFor(inv.id);
     expect(row).toMatchObject({ status: "failed", sealed: null, attempts: 1, lastError: "the mail server refused the message (550)" });
 
-    smtp.refuseWith(451);
+    mail.smtp.refuseWith(451);
     const inv2 = await invite();
     for (let i = 0; i < 3; i++) await deliverDue(db); // MAIL_RETRY_SECONDS=0,0: three attempts
     [row] = await rowsFor(inv2.id);
     expect(row).toMatchObject({ status: "failed", sealed: null, attempts: 3, lastError: "the mail server deferred the message (451)" });
     const failed = await db.select().from(auditEvents).where(sql`${auditEvents.action} = 'email.failed' AND ${auditEvents.invitationId} IN (${inv.id}, ${inv2.id})`);
     expect(failed).toHaveLength(2);
-    expect(smtp.messages).toHaveLength(0);
+    expect(mail.smtp.messages).toHaveLength(0);
   });
 });
 
@@ -175,7 +164,7 @@ describe("dead links are never mailed", () => {
     const [row] = await rowsFor(inv.id);
     expect(row).toMatchObject({ status: "cancelled", sealed: null, lastError: "link revoked" });
     await deliverDue(db);
-    expect(smtp.messages.filter((m) => m.to === inv.email)).toHaveLength(0);
+    expect(mail.smtp.messages.filter((m) => m.to === inv.email)).toHaveLength(0);
   });
 
   it("re-inviting cancels the old link's mail and sends the new one; an expired link's mail is cancelled", async () => {
@@ -188,7 +177,7 @@ describe("dead links are never mailed", () => {
     if (!short.ok) throw new Error(short.reason);
     await new Promise((r) => setTimeout(r, 1100));
     await deliverDue(db);
-    expect(smtp.messages.filter((m) => m.to === email).map((m) => m.link)).toEqual([second.url]);
+    expect(mail.smtp.messages.filter((m) => m.to === email).map((m) => m.link)).toEqual([second.url]);
     const [expired] = await rowsFor(short.invitation.id);
     expect(expired).toMatchObject({ status: "cancelled", sealed: null, lastError: "link expired" });
   });
@@ -201,7 +190,7 @@ describe("notices", () => {
     await deliverDue(db);
     expect((await claim(inv.secret)).ok).toBe(true);
     await deliverDue(db);
-    const notice = smtp.messages.find((m) => m.to === admin.user.email);
+    const notice = mail.smtp.messages.find((m) => m.to === admin.user.email);
     expect(notice?.subject).toBe(`${inv.email} joined Team dashboard`);
     expect(notice?.text).toContain("accepted your invitation");
   });
@@ -213,14 +202,14 @@ describe("notices", () => {
     if (!reset.ok) throw new Error(reset.reason);
     expect(reset.invitation).toMatchObject({ url: null, emailed: true });
     await deliverDue(db);
-    const mail = smtp.messages.find((m) => m.to === member.user.email)!;
-    expect(mail.subject).toBe("Reset your password for Team dashboard");
-    expect(mail.text).toContain(`${admin.user.email} has sent you a link to reset the password`);
-    expect(mail.text).toContain("nothing changes");
-    const secret = new URL(mail.link!).searchParams.get("token")!;
+    const got = mail.smtp.messages.find((m) => m.to === member.user.email)!;
+    expect(got.subject).toBe("Reset your password for Team dashboard");
+    expect(got.text).toContain(`${admin.user.email} has sent you a link to reset the password`);
+    expect(got.text).toContain("nothing changes");
+    const secret = new URL(got.link!).searchParams.get("token")!;
     expect((await claim(secret)).ok).toBe(true);
     await deliverDue(db);
-    const notice = smtp.messages.filter((m) => m.to === member.user.email).at(-1)!;
+    const notice = mail.smtp.messages.filter((m) => m.to === member.user.email).at(-1)!;
     expect(notice.subject).toBe("Your Team dashboard password was reset");
     expect(notice.text).toContain("If this wasn't you");
   });
@@ -232,7 +221,7 @@ describe("notices", () => {
     const [row] = await db.select().from(outbox).where(sql`${outbox.userId} = ${member.user.id} AND ${outbox.kind} = 'password_changed'`);
     expect(row.status).toBe("queued");
     await deliverDue(db);
-    const notice = smtp.messages.find((m) => m.to === member.user.email)!;
+    const notice = mail.smtp.messages.find((m) => m.to === member.user.email)!;
     expect(notice.subject).toBe("Your Team dashboard password was changed");
     expect(notice.text).toContain("If this wasn't you");
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getDb, type DB } from "@/db";
 import { auditEvents, invitations, outbox, users } from "@/db/schema";
 import { canonicalEmail } from "@/lib/email";
@@ -8,7 +8,7 @@ import { deliverDue } from "@/lib/mail/sender";
 import { claimInvitation, issueOnboardingToken } from "@/lib/onboarding";
 import { body, createUserWithSession, inviteUser, request, strongPassword, uniqueEmail } from "@/lib/testing/api";
 import { dropFreshDatabases, freshDatabase } from "@/lib/testing/fresh-db";
-import { startSmtpCapture, type SmtpCapture } from "@/lib/testing/smtp";
+import { emailOnForEachTest } from "@/lib/testing/email-on";
 import { addressHash } from "@/lib/mail/seal";
 import { POST as forgot } from "./route";
 
@@ -16,7 +16,7 @@ import { POST as forgot } from "./route";
 // out of band, mails only active accounts, at most 3 reset emails an hour per address.
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
-let smtp: SmtpCapture;
+const mail = emailOnForEachTest();
 let db: DB;
 const saved = { ip: process.env.RATE_LIMIT_FORGOT_IP, address: process.env.RATE_LIMIT_FORGOT_ADDRESS };
 
@@ -25,15 +25,7 @@ beforeAll(async () => {
   db = await getDb();
 });
 afterAll(dropFreshDatabases);
-beforeEach(async () => {
-  smtp = await startSmtpCapture();
-  process.env.SMTP_URL = smtp.url;
-  process.env.MAIL_FROM = "no-reply@example.com";
-});
-afterEach(async () => {
-  await smtp.close();
-  delete process.env.SMTP_URL;
-  delete process.env.MAIL_FROM;
+afterEach(() => {
   for (const [k, v] of [["RATE_LIMIT_FORGOT_IP", saved.ip], ["RATE_LIMIT_FORGOT_ADDRESS", saved.address]] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
@@ -46,7 +38,7 @@ async function requestsFor(address: string) {
   return db.select().from(outbox).where(sql`${outbox.addressHash} = ${addressHash(address)} AND ${outbox.kind} = 'forgot_request'`);
 }
 async function resetMailsFor(address: string) {
-  return smtp.messages.filter((m) => m.to === address && m.subject.startsWith("Reset your password"));
+  return mail.smtp.messages.filter((m) => m.to === address && m.subject.startsWith("Reset your password"));
 }
 
 async function addresses() {
