@@ -45,14 +45,19 @@ export function DeliveryCell({ delivery, email }: { delivery: Delivery | null | 
           Retrying{delivery.next_attempt_at ? (
             <>
               {" — next try "}
-              <When iso={delivery.next_attempt_at} soon="any moment" />
+              <When iso={delivery.next_attempt_at} soon="in under a minute" />
             </>
           ) : null}
-          {error ? <span className="delivery-error"> ({error})</span> : null}
+          {error ? ` (${error})` : null}
         </span>
       );
     case "failed":
-      return <span className="delivery failed">Not delivered{error ? `: ${error}` : ""}</span>;
+      return (
+        <span className="delivery failed">
+          <strong>Not delivered</strong>
+          {error ? `: ${error}` : ""}
+        </span>
+      );
     case "cancelled":
       return <span className="delivery cancelled muted">Not sent{error ? `: ${error}` : ""}</span>;
     default:
