@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { LinkBox } from "./copy-link";
 import { relativeTime } from "./relative-time";
 
 /** The sentence shown after a reset link was mailed to its user (the admin never sees the link). */
@@ -13,7 +13,6 @@ export function resetEmailedText(email: string, expiresAt: string): string {
  * for an admin who also wants to hand it over another way; it will not be shown again.
  */
 export function InvitationEmailed({ email, url, action = "made" }: { email: string; url?: string | null; action?: "made" | "re-issued" }) {
-  const [copied, setCopied] = useState(false);
   return (
     <div className="alert success" role="status" data-testid="emailed-invitation">
       <p className="alert-title">Invitation emailed to {email}</p>
@@ -24,23 +23,7 @@ export function InvitationEmailed({ email, url, action = "made" }: { email: stri
       {url ? (
         <>
           <p className="hint">You can also copy the link now; it will not be shown again.</p>
-          <div className="link-box">
-            <input aria-label="Invitation link" value={url} readOnly onFocus={(e) => e.currentTarget.select()} />
-            <button
-              type="button"
-              className="secondary"
-              onClick={async () => {
-                try {
-                  await navigator.clipboard.writeText(url);
-                  setCopied(true);
-                } catch {
-                  setCopied(false);
-                }
-              }}
-            >
-              {copied ? "Copied" : "Copy link"}
-            </button>
-          </div>
+          <LinkBox url={url} label="Invitation link" buttonClassName="secondary" />
         </>
       ) : null}
     </div>
