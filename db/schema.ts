@@ -177,7 +177,8 @@ export const outbox = pgTable(
   (t) => [
     check("outbox_status_valid", sql`${t.status} IN ('queued', 'sent', 'failed', 'cancelled', 'done', 'dropped')`),
     index("outbox_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'queued'`),
-    index("outbox_invitation_idx").on(t.invitationId, t.createdAt.desc()),
+    // One email per link: a new link (re-issue, Resend) is a new invitation row with its own email.
+    uniqueIndex("outbox_invitation_unique").on(t.invitationId).where(sql`${t.invitationId} IS NOT NULL`),
     index("outbox_address_kind_created_idx").on(t.addressHash, t.kind, t.createdAt.desc()),
   ],
 );

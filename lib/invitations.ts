@@ -397,11 +397,11 @@ export function invitationsPageQuery(db: DB, query: InvitationQuery, limit: numb
       expiresAt: invitations.expiresAt,
       acceptedAt: invitations.acceptedAt,
       revokedAt: invitations.revokedAt,
-      // Its newest email (one index probe per row shown: outbox_invitation_idx).
+      // Its email, if any (at most one per link: outbox_invitation_unique; one index probe per row shown).
       mail: sql<MailRow | null>`(
         SELECT json_build_object('status', o.status, 'attempts', o.attempts, 'next_attempt_at', o.next_attempt_at,
           'lease_until', o.lease_until, 'sent_at', o.sent_at, 'last_error', o.last_error)
-        FROM outbox o WHERE o.invitation_id = ${invitations.id} ORDER BY o.created_at DESC LIMIT 1)`,
+        FROM outbox o WHERE o.invitation_id = ${invitations.id})`,
       cursor_ts: cursorTimestamp(invitations.createdAt),
     })
     .from(invitations)

@@ -21,7 +21,7 @@ CREATE TABLE "outbox" (
 --> statement-breakpoint
 ALTER TABLE "outbox" ADD CONSTRAINT "outbox_invitation_id_invitations_id_fk" FOREIGN KEY ("invitation_id") REFERENCES "public"."invitations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "outbox_due_idx" ON "outbox" USING btree ("next_attempt_at") WHERE "outbox"."status" = 'queued';--> statement-breakpoint
-CREATE INDEX "outbox_invitation_idx" ON "outbox" USING btree ("invitation_id","created_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE UNIQUE INDEX "outbox_invitation_unique" ON "outbox" USING btree ("invitation_id") WHERE "outbox"."invitation_id" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "outbox_address_kind_created_idx" ON "outbox" USING btree ("address_hash","kind","created_at" DESC NULLS LAST);--> statement-breakpoint
 -- Hand-written: a link that is claimed, revoked or deleted is never mailed. Whatever path changes
 -- the invitation (revoke, re-invite, re-issue, disable, reset, claim), its queued message is cancelled
