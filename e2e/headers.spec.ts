@@ -104,3 +104,28 @@ test("a malformed path is a 400 JSON error with the API security headers; a bad 
   expect(page.headers["referrer-policy"]).toBe("no-referrer");
   expect(page.headers["cache-control"]).toBe("no-store");
 });
+
+test("a method an API route does not implement (TRACE included) is 405 JSON with Allow; an unknown API path is 404 JSON", async ({ baseURL }) => {
+  const origin = new URL(baseURL!).origin;
+  for (const [method, path, allow] of [
+    ["TRACE", "/api/me", "GET, HEAD, OPTIONS"],
+    ["PUT", "/api/me", "GET, HEAD, OPTIONS"],
+    ["GET", "/api/auth/login", "POST, OPTIONS"],
+    ["TRACE", "/api/health", "GET, HEAD, OPTIONS"],
+  ]) {
+    const res = await raw(baseURL!, method, path, { origin });
+    const what = `${method} ${path}`;
+    expect(res.status, what).toBe(405);
+    expect(res.headers.allow, what).toBe(allow);
+    expect(JSON.parse(res.body), what).toEqual({ error: { code: "method_not_allowed", message: expect.any(String) } });
+    expect(res.headers["content-security-policy"], what).toBe(API_CSP);
+  }
+  const trace = await raw(baseURL!, "TRACE", "/dashboard");
+  expect([trace.status, trace.headers.allow]).toEqual([405, "GET, HEAD"]);
+  const unknown = await raw(baseURL!, "GET", "/api/no-such-route");
+  expect(unknown.status).toBe(404);
+  expect(JSON.parse(unknown.body).error.code).toBe("not_found");
+  // The implemented methods still reach the app.
+  expect((await raw(baseURL!, "GET", "/api/health")).status).toBe(200);
+  expect((await raw(baseURL!, "OPTIONS", "/api/auth/login")).status).toBeLessThan(300);
+});

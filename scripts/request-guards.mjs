@@ -1,6 +1,7 @@
 // Checks scripts/server.mjs makes before a request reaches Next. Plain .mjs (Node 20 runs no
 // TypeScript) with no side effects, so vitest can import it (scripts/request-guards.test.ts).
 import { BlockList, isIPv6 } from "node:net";
+import { allowedMethods } from "../lib/api-routes.mjs";
 
 // Security headers of an API error: next.config.ts adds these to Next's own responses, but an answer
 // written here never passes through Next.
@@ -38,9 +39,47 @@ export function malformedTarget(url) {
 
 /** Writes the 400 `invalid_request` JSON error (same shape and code as lib/errors.ts). */
 export function sendMalformed(res, message) {
-  res.statusCode = 400;
+  sendError(res, { status: 400, code: "invalid_request", message });
+}
+
+const STANDARD_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+/**
+ * What the server answers itself, before Next, for a method or API path Next would answer badly: a
+ * method the API route does not implement (Next: 405 with an empty body; TRACE and other methods
+ * Next cannot build a Request for: a plain-text 500) → 405 `method_not_allowed` with `Allow`; an
+ * unknown /api path (Next: its HTML 404 page) → 404 `not_found`; a page asked with a method outside
+ * HTTP's usual ones (TRACE, CONNECT, PROPFIND…) → 405 with `Allow: GET, HEAD`. Null: Next serves it.
+ * Codes and messages as lib/errors.ts has them.
+ *
+ * @param {string | undefined} method
+ * @param {string} url an origin-form target (malformedTarget passed)
+ * @returns {{ status: number, code: string, message: string, allow?: string } | null}
+ */
+export function methodGuard(method, url) {
+  const m = (method ?? "").toUpperCase();
+  const queryAt = url.indexOf("?");
+  const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
+  if (pathname === "/api" || pathname.startsWith("/api/")) {
+    const allowed = allowedMethods(pathname);
+    if (!allowed) return { status: 404, code: "not_found", message: "Not found." };
+    if (allowed.includes(m)) return null;
+    return { status: 405, code: "method_not_allowed", message: "This method is not allowed here.", allow: allowed.join(", ") };
+  }
+  if (STANDARD_METHODS.has(m)) return null;
+  return { status: 405, code: "method_not_allowed", message: "This method is not allowed here.", allow: "GET, HEAD" };
+}
+
+/**
+ * Writes a JSON error with the API's security headers (and `Allow`, for a 405).
+ * @param {import("node:http").ServerResponse} res
+ * @param {{ status: number, code: string, message: string, allow?: string }} error
+ */
+export function sendError(res, { status, code, message, allow }) {
+  res.statusCode = status;
   for (const [k, v] of Object.entries(ERROR_HEADERS)) res.setHeader(k, v);
-  res.end(JSON.stringify({ error: { code: "invalid_request", message } }));
+  if (allow) res.setHeader("Allow", allow);
+  res.end(JSON.stringify({ error: { code, message } }));
 }
 
 // Loopback, private and link-local ranges: a peer there is usually a proxy on the same host or network.

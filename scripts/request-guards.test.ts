@@ -7,7 +7,9 @@ import {
   isPrivatePeer,
   MALFORMED_PATH_MESSAGE,
   malformedTarget,
+  methodGuard,
   PROXY_WARNING_INTERVAL_MS,
+  sendError,
   sendMalformed,
 } from "./request-guards.mjs";
 
@@ -127,5 +129,79 @@ describe("createProxyWarning", () => {
     const trusted = setup(1);
     trusted.check("127.0.0.1", true);
     expect(trusted.warnings).toEqual([]);
+  });
+});
+
+// The method guard wired as scripts/server.mjs wires it (after the path check), in front of a stand-in for Next.
+describe("methodGuard + sendError in a Node server", () => {
+  let server: Server;
+  let port: number;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const refused = methodGuard(req.method, req.url ?? "/");
+      if (refused) return sendError(res, refused);
+      res.end("next");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  function send(path: string, method: string) {
+    return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host: "127.0.0.1", port, path, method }, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  }
+
+  it("a method the API route does not implement, TRACE included, is 405 method_not_allowed JSON with Allow", async () => {
+    for (const [method, path, allow] of [
+      ["TRACE", "/api/me", "GET, HEAD, OPTIONS"],
+      ["PUT", "/api/me", "GET, HEAD, OPTIONS"],
+      ["DELETE", "/api/invitations?status=pending", "GET, POST, HEAD, OPTIONS"],
+      ["GET", "/api/users/0b5e8c1a-1d2f-4c55-9a3e-4f1b2c3d4e5f", "DELETE, PATCH, OPTIONS"],
+      ["PROPFIND", "/api/health", "GET, HEAD, OPTIONS"],
+    ]) {
+      const res = await send(path, method);
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.allow).toBe(allow);
+      expect(JSON.parse(res.body)).toEqual({ error: { code: "method_not_allowed", message: ERRORS.method_not_allowed[1] } });
+      expect(res.headers["content-type"]).toBe("application/json");
+      expect(res.headers["cache-control"]).toBe("no-store");
+    }
+    // HEAD: the same status and Allow, no body.
+    const head = await send("/api/auth/login", "HEAD");
+    expect([head.status, head.headers.allow, head.body]).toEqual([405, "POST, OPTIONS", ""]);
+  });
+
+  it("an unknown API path is 404 not_found JSON; a page asked with TRACE is 405 with Allow: GET, HEAD", async () => {
+    for (const path of ["/api", "/api/nope", "/api/users/x/y/z"]) {
+      const res = await send(path, "GET");
+      expect(res.status, path).toBe(404);
+      expect(JSON.parse(res.body)).toEqual({ error: { code: "not_found", message: ERRORS.not_found[1] } });
+    }
+    const trace = await send("/dashboard", "TRACE");
+    expect([trace.status, trace.headers.allow]).toEqual([405, "GET, HEAD"]);
+  });
+
+  it("hands implemented methods (and OPTIONS, HEAD of a GET route, every usual method on pages) to Next", async () => {
+    for (const [method, path] of [
+      ["GET", "/api/me"],
+      ["HEAD", "/api/health"],
+      ["OPTIONS", "/api/auth/login"],
+      ["POST", "/api/auth/forgot"],
+      ["PATCH", "/api/users/abc"],
+      ["GET", "/dashboard"],
+      ["POST", "/login"],
+    ]) {
+      const res = await send(path, method);
+      expect(res.status, `${method} ${path}`).toBe(200);
+      if (method !== "HEAD") expect(res.body).toBe("next");
+    }
   });
 });

@@ -2,7 +2,9 @@
 //  - sets the client IP from the socket (Next passes a client-supplied X-Forwarded-For through, which
 //    would let anyone pick the IP the rate limits see), trusting forwarded hops only if TRUST_PROXY says so;
 //  - logs one structured line per request (method, path without query string, status, duration, id);
-//  - answers a malformed path itself with a 400 JSON error (Next would answer 500 text/plain);
+//  - answers a malformed path itself with a 400 JSON error (Next would answer 500 text/plain), a
+//    method an API route does not implement with 405 JSON and Allow (Next: an empty 405, or a
+//    plain-text 500 for TRACE), an unknown /api path with 404 JSON (lib/api-routes.mjs);
 //  - warns when requests seem to come through a proxy that TRUST_PROXY does not know about;
 //  - refuses to start with an unsafe configuration;
 //  - prints "Ready" only once it can serve (Next's startup hook, lib/startup.ts, has run: migrations,
@@ -17,7 +19,7 @@ import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
-import { createProxyWarning, malformedTarget, sendMalformed } from "./request-guards.mjs";
+import { createProxyWarning, malformedTarget, methodGuard, sendError, sendMalformed } from "./request-guards.mjs";
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dev = process.argv.includes("--dev");
@@ -197,6 +199,8 @@ async function runServer() {
     });
     const malformed = malformedTarget(req.url);
     if (malformed) return sendMalformed(res, malformed);
+    const refused = methodGuard(req.method, req.url);
+    if (refused) return sendError(res, refused);
     handle(req, res).catch((err) => {
       log.error({ request_id: id, err: { name: err?.name } }, "unhandled error");
       if (!res.headersSent) {
