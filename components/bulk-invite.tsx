@@ -6,6 +6,7 @@ import { CopyButton } from "./copy-link";
 import { downloadText, toCsv } from "./csv";
 import { LIFETIMES } from "./invite-form";
 import { parseEmailList } from "./parse-emails";
+import { EmailText } from "./email-text";
 
 export type BulkOutcome = "invited" | "replaced" | "invitation_pending" | "user_exists" | "invalid_email" | "domain_not_allowed" | "duplicate" | "rate_limited";
 export type BulkResult = { email: string; outcome: BulkOutcome | string; invitation?: { id: string; url: string; expires_at: string; emailed?: boolean } };
@@ -155,7 +156,7 @@ export function BulkInvite({ onDone }: { onDone?: () => void }) {
                 {results.map((r, i) => (
                   <tr key={`${i}-${r.email}`}>
                     <td className="cell-primary" data-label="Email">
-                      {r.email}
+                      <EmailText email={r.email} />
                     </td>
                     <td data-label="Outcome">
                       <span className="outcome">

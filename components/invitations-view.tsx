@@ -11,6 +11,7 @@ import { InviteForm, type CreatedInvitation } from "./invite-form";
 import { ActionStatus, ListBody, Pager, type Notice } from "./list-parts";
 import { RelativeTime } from "./relative-time";
 import { apiUrl, useApiGet, useQueryParams } from "./use-list";
+import { EmailText } from "./email-text";
 
 export type InvitationRow = {
   id: string;
@@ -269,7 +270,7 @@ function Row({ i, actions, history, email }: { i: InvitationRow; actions: React.
     <tr className={history ? "history" : undefined} data-testid={history ? "history-row" : "invitation-row"}>
       <td className="cell-primary" data-label="Email">
         {history ? <span className="muted">earlier: </span> : null}
-        {i.email}
+        <EmailText email={i.email} />
       </td>
       <td data-label="Role">{i.kind === "reset" ? `${i.role} (reset)` : i.role}</td>
       <td data-label="Status">

@@ -9,6 +9,7 @@ import { ActionStatus, ListBody, Pager, type Notice } from "./list-parts";
 import { RelativeTime } from "./relative-time";
 import { apiUrl, useApiGet, useQueryParams } from "./use-list";
 import { UserSessions } from "./user-sessions";
+import { EmailText } from "./email-text";
 
 export type UserRow = {
   id: string;
@@ -220,7 +221,7 @@ export function UsersView({ currentUserId, email }: { currentUserId: string; ema
                       return (
                         <tr key={u.id} data-testid="user-row">
                           <td className="cell-primary" data-label="Email">
-                            {u.email}
+                            <EmailText email={u.email} />
                             {self ? <span className="muted"> (you)</span> : null}
                           </td>
                           <td data-label="Role">
