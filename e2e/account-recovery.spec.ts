@@ -47,7 +47,7 @@ async function makeMember(browser: Browser, baseURL: string, userAgent?: string)
   await page.getByLabel("New password").fill(password);
   await page.getByLabel("Confirm password").fill(password);
   await page.getByRole("button", { name: "Set password and sign in" }).click();
-  await page.waitForURL("**/dashboard");
+  await expect(page).toHaveURL(/\/dashboard$/, { timeout: 60_000 }); // a soft navigation (router.replace): poll the URL, never wait for a load event
   await expect(page.getByTestId("whoami")).toContainText(email);
   return { email, password, context, page };
 }
@@ -97,7 +97,7 @@ test("an admin resets a signed-in member's access: the other browser is signed o
   await c.getByLabel("New password").fill(newPassword);
   await c.getByLabel("Confirm password").fill(newPassword);
   await c.getByRole("button", { name: "Set new password and sign in" }).click();
-  await c.waitForURL("**/dashboard");
+  await expect(c).toHaveURL(/\/dashboard$/, { timeout: 60_000 }); // a soft navigation (router.replace): poll the URL, never wait for a load event
   await expect(c.getByTestId("whoami")).toContainText(member.email);
 
   // B's next request: signed out.

@@ -47,7 +47,7 @@ async function makeMember(browser: Browser, baseURL: string) {
   await page.getByLabel("New password").fill(password);
   await page.getByLabel("Confirm password").fill(password);
   await page.getByRole("button", { name: "Set password and sign in" }).click();
-  await page.waitForURL("**/dashboard");
+  await expect(page).toHaveURL(/\/dashboard$/, { timeout: 60_000 }); // a soft navigation (router.replace): poll the URL, never wait for a load event
   await context.close();
   return { email, password };
 }

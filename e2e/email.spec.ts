@@ -124,7 +124,7 @@ test.describe("email in the browser (PGlite)", () => {
     await expect(page.getByRole("heading", { name: "Set up your account" })).toBeVisible();
     const password = `Osprey-Tangent-${Date.now()}-Fjord`;
     await setPassword(page, password, "Set password and sign in");
-    await page.waitForURL("**/dashboard");
+    await expect(page).toHaveURL(/\/dashboard$/, { timeout: 60_000 }); // a soft navigation (router.replace): poll the URL, never wait for a load event
     await expect(page.getByTestId("whoami")).toContainText(invitee);
 
     // The inviter's notice.
@@ -166,7 +166,7 @@ test.describe("email in the browser (PGlite)", () => {
     await expect(reset.getByRole("heading", { name: `Reset your password for ${admin.email}` })).toBeVisible();
     const newPassword = `Harbor-Quince-${Date.now()}-Mistral`;
     await setPassword(reset, newPassword, "Set new password and sign in");
-    await reset.waitForURL("**/dashboard");
+    await expect(reset).toHaveURL(/\/dashboard$/, { timeout: 60_000 }); // a soft navigation (router.replace): poll the URL, never wait for a load event
     await expect(reset.getByTestId("whoami")).toContainText(admin.email);
 
     // The "password was reset" notice.

@@ -78,7 +78,7 @@ test.describe("invite → onboard → claim", () => {
     await page.getByLabel("Email", { exact: true }).fill(E2E_ADMIN.email);
     await page.getByLabel("Password", { exact: true }).fill(E2E_ADMIN.password);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL("**/dashboard");
+    await expect(page).toHaveURL(/\/dashboard$/, { timeout: 60_000 }); // a soft navigation (router.replace): poll the URL, never wait for a load event
     expect(new URL(page.url()).origin).toBe(new URL(baseURL!).origin);
   });
 
