@@ -71,7 +71,9 @@ if (processes > 1 && dev) fail("WEB_CONCURRENCY applies to `npm start`; the deve
 const DRAIN_MS = 8000;
 const EXIT_MS = 9500;
 const publicUrl = process.env.APP_URL ?? `http://localhost:${port}`;
-const readyLine = (detail) => `\nReady: open ${publicUrl} (listening on ${hostname}:${port}${detail})\n`;
+const readyLine = (detail) =>
+  `\nReady: open ${publicUrl} (listening on ${hostname}:${port}${detail})\n` +
+  (dev ? "" : "Stop with Ctrl+C; start it again later with `npm start` (no reinstall; `npm run build` first only after changing the code).\n");
 
 if (cluster.isPrimary && processes > 1) await runPrimary();
 else await runServer();
