@@ -172,7 +172,7 @@ describe("OnboardingForm: characters are counted as graphemes", () => {
     expect(fetchMock).not.toHaveBeenCalled();
   });
 
-  it("12 emoji with skin tones satisfy the length rule", async () => {
+  it("12 emoji with skin tones satisfy the length rule (and then the strength rule refuses a repeat, before any request)", async () => {
     const user = userEvent.setup();
     const fetchMock = stubFetch();
     render(<OnboardingForm email={EMAIL} token={TOKEN} />);
@@ -184,10 +184,49 @@ describe("OnboardingForm: characters are counted as graphemes", () => {
     expect(passwordInput()).not.toHaveAttribute("aria-invalid");
     await user.paste(pw);
     await user.click(submitButton());
-    await waitFor(() => expect(router.replace).toHaveBeenCalledWith("/dashboard"));
+    await waitFor(() => expect(passwordInput()).toHaveAttribute("aria-invalid", "true"));
     expect(screen.queryByText(/at least 12 characters/)).not.toBeInTheDocument();
-    const claimBody = JSON.parse(String(fetchMock.mock.calls[1][1]?.body));
-    expect(claimBody.password).toBe(pw);
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+});
+
+describe("OnboardingForm: a password the policy refuses", () => {
+  it("a weak password is refused in the browser, under the password field, focused, with no request", { timeout: 20_000 }, async () => {
+    const user = userEvent.setup();
+    const fetchMock = stubFetch();
+    render(<OnboardingForm email={EMAIL} token={TOKEN} />);
+    await fillAndSubmit(user, "password1234password", "password1234password");
+    await waitFor(() => expect(passwordInput()).toHaveAttribute("aria-invalid", "true"));
+    expect(passwordInput()).toHaveFocus();
+    const help = document.getElementById(passwordInput().getAttribute("aria-describedby")!)!;
+    expect(help.querySelector(".field-error")).not.toBeNull();
+    expect(fetchMock).not.toHaveBeenCalled();
+    expect(router.replace).not.toHaveBeenCalled();
+    // Typing again clears it.
+    await user.type(passwordInput(), "x");
+    expect(passwordInput()).not.toHaveAttribute("aria-invalid");
+  });
+
+  it("the server's weak_password sits under the password field, not in the form's alert; a mismatch focuses the confirmation", { timeout: 20_000 }, async () => {
+    const user = userEvent.setup();
+    stubFetch({ claim: () => json({ error: { code: "weak_password", message: "That password is too easy to guess." } }, 400) });
+    render(<OnboardingForm email={EMAIL} token={TOKEN} />);
+    await fillAndSubmit(user);
+    await waitFor(() => expect(passwordInput()).toHaveAttribute("aria-invalid", "true"));
+    const help = document.getElementById(passwordInput().getAttribute("aria-describedby")!)!;
+    expect(help).toHaveTextContent("That password is too easy to guess.");
+    expect(passwordInput()).toHaveFocus();
+    expect(screen.queryByRole("alert", { name: "" })?.classList.contains("error") ?? false).toBe(false);
+  });
+
+  it("a mismatched confirmation is tied to its field and focused", async () => {
+    const user = userEvent.setup();
+    stubFetch();
+    render(<OnboardingForm email={EMAIL} token={TOKEN} />);
+    await fillAndSubmit(user, GOOD_PASSWORD, `${GOOD_PASSWORD}x`);
+    expect(confirmInput()).toHaveFocus();
+    const error = document.getElementById(confirmInput().getAttribute("aria-describedby")!)!;
+    expect(error).toHaveTextContent("The passwords don't match.");
   });
 });
 

@@ -1,8 +1,8 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useId, useState } from "react";
-import { checkPasswordLength } from "@/lib/password-strength";
+import { useEffect, useId, useRef, useState } from "react";
+import { checkPasswordLength, checkPasswordPolicy } from "@/lib/password-strength";
 import { StrengthMeter, useStrength } from "./strength-meter";
 import { apiFetch } from "./api-client";
 
@@ -26,6 +26,18 @@ export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Pr
   const [touched, setTouched] = useState({ password: false, confirm: false });
   const [busy, setBusy] = useState(false);
   const [serverError, setServerError] = useState<string | null>(null);
+  // Why this password is refused (the policy, in the browser or from the server): under the password field.
+  const [policyError, setPolicyError] = useState<string | null>(null);
+  const passwordRef = useRef<HTMLInputElement>(null);
+  const confirmRef = useRef<HTMLInputElement>(null);
+  // The field to focus after the next render, once the form is enabled again (a disabled input
+  // cannot take focus).
+  const focusNext = useRef<HTMLInputElement | null>(null);
+  useEffect(() => {
+    if (busy || !focusNext.current) return;
+    focusNext.current.focus();
+    focusNext.current = null;
+  });
 
   // The link secret leaves the address bar (and so history and any later Referer) once loaded.
   useEffect(() => {
@@ -36,15 +48,25 @@ export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Pr
   const strength = useStrength(password, email);
 
   const length = checkPasswordLength(password);
-  const passwordError = touched.password && !length.ok ? length.message : null;
+  const passwordError = touched.password && !length.ok ? length.message : policyError;
   const confirmError = touched.confirm && confirm !== password ? "The passwords don't match." : null;
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setTouched({ password: true, confirm: true });
     setServerError(null);
-    if (!length.ok || confirm !== password) return;
+    // Focus goes to the first field in error, whose message is tied to it (aria-describedby).
+    if (!length.ok) return passwordRef.current?.focus();
+    if (confirm !== password) return confirmRef.current?.focus();
     setBusy(true);
+    // The server's own rule (lib/password-strength.ts), so a password the meter calls weak is never sent.
+    const policy = await checkPasswordPolicy(password, email).catch(() => ({ ok: true }) as const);
+    if (!policy.ok) {
+      setPolicyError(policy.message);
+      setBusy(false);
+      focusNext.current = passwordRef.current;
+      return;
+    }
     // A fresh onboarding token for this attempt: it lives 15 minutes, a form can sit open longer.
     const issued = await apiFetch<{ onboarding_token: string }>(`/api/onboarding/get_token?token=${encodeURIComponent(token)}`);
     const claimed = issued.ok
@@ -54,8 +76,14 @@ export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Pr
         })
       : issued;
     if (!claimed.ok) {
-      setServerError(claimed.message);
       setBusy(false);
+      if (claimed.code === "weak_password") {
+        // About the password, so it sits under the password field.
+        setPolicyError(claimed.message);
+        focusNext.current = passwordRef.current;
+      return;
+      }
+      setServerError(claimed.message);
       return;
     }
     // Stays busy while the dashboard loads, so the form cannot be sent twice.
@@ -89,7 +117,11 @@ export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Pr
         type="password"
         autoComplete="new-password"
         value={password}
-        onChange={(e) => setPassword(e.target.value)}
+        ref={passwordRef}
+        onChange={(e) => {
+          setPassword(e.target.value);
+          setPolicyError(null);
+        }}
         onBlur={() => setTouched((t) => ({ ...t, password: true }))}
         aria-invalid={passwordError ? true : undefined}
         aria-describedby={`${ids}-password-help`}
@@ -110,12 +142,18 @@ export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Pr
         type="password"
         autoComplete="new-password"
         value={confirm}
+        ref={confirmRef}
         onChange={(e) => setConfirm(e.target.value)}
         onBlur={() => setTouched((t) => ({ ...t, confirm: true }))}
         aria-invalid={confirmError ? true : undefined}
+        aria-describedby={confirmError ? `${ids}-confirm-error` : undefined}
         disabled={busy}
       />
-      {confirmError ? <p className="field-error" role="alert">{confirmError}</p> : null}
+      {confirmError ? (
+        <p id={`${ids}-confirm-error`} className="field-error" role="alert">
+          {confirmError}
+        </p>
+      ) : null}
 
       {serverError ? (
         <p className="alert error" role="alert">
