@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { cache } from "react";
 import { OnboardingForm } from "@/components/onboarding-form";
 import { getDb } from "@/db";
+import { mailEnabled } from "@/lib/env";
 import { inspectLink, type LinkKind, type LinkProblem } from "@/lib/onboarding";
 import { currentSession } from "../current-user";
 
@@ -62,7 +64,17 @@ export default async function OnboardingPage({ searchParams }: Props) {
       <section className="card narrow" data-testid="link-problem" data-reason={link.reason}>
         <h1>{problem.title}</h1>
         <p>{problem.body}</p>
-        {link.reason === "invitation_already_used" ? <a href="/login">Go to sign in</a> : null}
+        {/* Always a way onward: sign in (an account may exist already), or ask for a new reset link. */}
+        <div className="actions">
+          <Link className="button" href="/login">
+            Go to sign in
+          </Link>
+          {"kind" in link && link.kind === "reset" && mailEnabled() ? (
+            <Link className="button secondary" href="/forgot-password">
+              Email me a new reset link
+            </Link>
+          ) : null}
+        </div>
       </section>
     );
   }
