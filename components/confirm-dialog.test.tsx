@@ -2,7 +2,7 @@ import { fireEvent, render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useState } from "react";
 import { describe, expect, it } from "vitest";
-import { useConfirm } from "./confirm-dialog";
+import { ConfirmDialog, useConfirm } from "./confirm-dialog";
 
 function Harness() {
   const { confirm, dialog } = useConfirm();
@@ -80,5 +80,21 @@ describe("useConfirm / ConfirmDialog", () => {
     await user.click(opener());
     await user.click(await screen.findByRole("button", { name: "Revoke invitation" }));
     expect(screen.getByTestId("answer")).toHaveTextContent("true");
+  });
+});
+
+describe("ConfirmDialog keeps Tab inside", () => {
+  it("Tab from the last button goes to the first, Shift+Tab from the first to the last", async () => {
+    const user = userEvent.setup();
+    render(<ConfirmDialog options={{ title: "Sure?", body: "Really.", confirmLabel: "Do it" }} onClose={() => {}} />);
+    const cancel = screen.getByRole("button", { name: "Cancel", hidden: true });
+    const go = screen.getByRole("button", { name: "Do it", hidden: true });
+    expect(cancel).toHaveFocus();
+    await user.tab();
+    expect(go).toHaveFocus();
+    await user.tab();
+    expect(cancel).toHaveFocus();
+    await user.tab({ shift: true });
+    expect(go).toHaveFocus();
   });
 });

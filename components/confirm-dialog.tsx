@@ -1,6 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useId, useRef, useState } from "react";
+import { keepTabInside } from "./focus-trap";
 
 export type ConfirmOptions = {
   title: string;
@@ -12,7 +13,8 @@ export type ConfirmOptions = {
 
 /**
  * A native modal `<dialog>` (showModal: the rest of the page is inert, Escape cancels). Focus goes to
- * Cancel when it opens, and back to whatever had it (the button that asked) when it closes.
+ * Cancel when it opens, Tab cycles inside it, and focus goes back to whatever had it (the button that
+ * asked) when it closes.
  */
 export function ConfirmDialog({ options, onClose }: { options: ConfirmOptions | null; onClose: (confirmed: boolean) => void }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -55,6 +57,7 @@ export function ConfirmDialog({ options, onClose }: { options: ConfirmOptions | 
       className="confirm"
       aria-labelledby={`${ids}-title`}
       aria-describedby={`${ids}-body`}
+      onKeyDown={keepTabInside}
       onCancel={(e) => {
         e.preventDefault();
         finish(false);

@@ -2,6 +2,7 @@
 
 import { useCallback, useEffect, useId, useRef, useState } from "react";
 import { apiFetch, setReauthHandler } from "./api-client";
+import { keepTabInside } from "./focus-trap";
 
 /**
  * The password prompt for actions that need a recent sign-in (lib/authz.ts REAUTH). Mounted once on
@@ -97,6 +98,7 @@ export function ReauthDialog({ email }: { email: string }) {
       aria-labelledby={`${ids}-title`}
       aria-describedby={`${ids}-body`}
       data-testid="reauth-dialog"
+      onKeyDown={keepTabInside}
       onCancel={(e) => {
         e.preventDefault();
         if (!busy) finish(false);
