@@ -173,7 +173,8 @@ do_postgres() {
 }
 
 do_vitest_pglite() {
-  run_timeout 900 env -u DATABASE_URL -u E2E_DATABASE_URL \
+  # About 9 minutes on a 2-core machine under load; the limit leaves room for a slower one.
+  run_timeout 1500 env -u DATABASE_URL -u E2E_DATABASE_URL \
     npx --no -- vitest run --reporter=default --reporter=json --outputFile="$RESULTS_DIR/vitest-pglite.json"
 }
 
@@ -184,7 +185,7 @@ do_vitest_postgres() {
   fi
   local secret
   secret="$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("base64url"))')" || return 1
-  run_timeout 900 env -u E2E_DATABASE_URL DATABASE_URL="$PG_URL" AUTH_SECRET="$secret" \
+  run_timeout 1500 env -u E2E_DATABASE_URL DATABASE_URL="$PG_URL" AUTH_SECRET="$secret" \
     npx --no -- vitest run --reporter=default --reporter=json --outputFile="$RESULTS_DIR/vitest-postgres.json"
 }
 
