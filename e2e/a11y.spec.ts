@@ -1,14 +1,15 @@
 import { randomBytes } from "node:crypto";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Page } from "@playwright/test";
+import { startSmtpCapture, type SmtpCapture } from "../lib/testing/smtp";
 import { apiInvite, apiLogin, startServer, type AppServer } from "./support/server";
 
 // Accessibility (issue 11): every page passes an axe scan (@axe-core/playwright, all of axe's default
 // rules) with zero violations, in light and in dark mode. Its own production server (port 3461, a fresh
-// PGlite database in .data/a11y) with email on (SMTP_URL points at a loopback port nothing listens on:
-// enough for /forgot-password to exist, and the invitations' deliveries fail and show as such). Seeded
-// through the API: invitations in every state a link can be in (valid, used, revoked, expired, unknown)
-// and a member.
+// PGlite database in .data/a11y) with email on (an SMTP server in this process, lib/testing/smtp.ts:
+// /forgot-password exists and invitations show as delivered). Seeded through the API: invitations in
+// every state a link can be in (valid, used, revoked, expired, unknown), a member, and a delivered
+// invitation sent again, whose history (a shaded row with a green "sent" line) the Invitations scan opens.
 
 const PORT = 3461;
 const ADMIN = { email: "admin@a11y.test", password: "Juniper-Sextant-Harbor-4417" };
@@ -16,6 +17,7 @@ const MEMBER_PASSWORD = "Marigold-Compass-Tundra-8852";
 const SCHEMES = ["light", "dark"] as const;
 
 let server: AppServer;
+let smtp: SmtpCapture;
 let adminCookie: string;
 let memberCookie: string;
 const links: Record<"valid" | "used" | "revoked" | "expired" | "unknown", string> = { valid: "", used: "", revoked: "", expired: "", unknown: "" };
@@ -48,10 +50,22 @@ async function claim(link: string, password: string): Promise<string> {
   return claimed.headers.get("set-cookie")!.split(";")[0];
 }
 
+async function waitForSent(id: string) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const res = await api("GET", "/api/invitations?q=history%40a11y.test", { cookie: adminCookie });
+    const body = (await res.json()) as { invitations: { id: string; delivery: { state: string } | null }[] };
+    if (body.invitations.find((i) => i.id === id)?.delivery?.state === "sent") return;
+    if (Date.now() > deadline) throw new Error(`invitation ${id} not delivered: ${JSON.stringify(body)}`);
+    await sleep(200);
+  }
+}
+
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
+  smtp = await startSmtpCapture();
   server = await startServer({
     port: PORT,
     dataDir: ".data/a11y",
@@ -60,7 +74,8 @@ test.beforeAll(async () => {
       ADMIN_PASSWORD: ADMIN.password,
       BCRYPT_COST: "4",
       RATE_LIMITS: "off",
-      SMTP_URL: "smtp://127.0.0.1:2599",
+      SMTP_URL: smtp.url,
+      MAIL_POLL_MS: "200",
       MAIL_FROM: "Team dashboard <no-reply@a11y.test>",
     },
   });
@@ -81,12 +96,19 @@ test.beforeAll(async () => {
   links.used = (await apiInvite(server.url, adminCookie, "member@a11y.test")).url;
   memberCookie = await claim(links.used, MEMBER_PASSWORD);
 
+  // History: an invitation delivered, then sent again (the first one becomes an earlier row).
+  const first = await apiInvite(server.url, adminCookie, "history@a11y.test");
+  await waitForSent(first.id);
+  const again = await api("POST", `/api/invitations/${first.id}/reissue`, { cookie: adminCookie, body: {} });
+  expect(again.status, "reissue").toBeLessThan(300);
+
   links.unknown = `${server.url}/onboarding?token=${randomBytes(32).toString("base64url")}`;
   await sleep(1_200); // the expired link's second runs out
 });
 
 test.afterAll(async () => {
   await server?.stop();
+  await smtp?.close();
 });
 
 type Check = { name: string; path: string; as: "anonymous" | "admin" | "member"; ready: (page: Page) => Promise<void> };
@@ -126,6 +148,8 @@ const CHECKS: Check[] = [
     as: "admin",
     ready: async (page) => {
       await expect(page.getByTestId("invitation-row").first()).toBeVisible();
+      await page.getByRole("button", { name: "History of history@a11y.test" }).click();
+      await expect(page.getByTestId("history-row").first()).toBeVisible();
       await noLoading(page);
     },
   },
