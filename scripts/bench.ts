@@ -15,7 +15,7 @@
 // password-policy timing) · BENCH_SCALE=0 (no 1,000,000-row lists; BENCH_ROWS sets their size) ·
 // BENCH_BUILD=0|1 (never | always build first) · BENCH_LOCK=0 (do not hold /tmp/next-build.lock
 // shared while servers run) · BENCH_OUT (bench) · BENCH_LOG_LEVEL (the server's LOG_LEVEL, info).
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -23,6 +23,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import bcrypt from "bcryptjs";
 import { drawChart } from "./bench-chart";
+import { ensureBuild, holdBuildLock } from "./production-build";
 import {
   AppClient,
   errorCode,
@@ -78,48 +79,7 @@ function log(line: string) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// build, lock, databases
-
-function newestSource(): number {
-  let newest = 0;
-  const walk = (p: string) => {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch {
-      return;
-    }
-    if (st.isDirectory()) {
-      for (const e of fs.readdirSync(p)) if (e !== "node_modules" && !e.startsWith(".")) walk(path.join(p, e));
-    } else if (!/\.test\.tsx?$/.test(p)) newest = Math.max(newest, st.mtimeMs);
-  };
-  for (const p of ["app", "components", "lib", "db", "proxy.ts", "next.config.ts", "package-lock.json", "postcss.config.mjs", "tsconfig.json"]) walk(path.join(ROOT, p));
-  return newest;
-}
-
-function ensureBuild() {
-  const id = path.join(ROOT, ".next", "BUILD_ID");
-  const built = fs.existsSync(id) ? fs.statSync(id).mtimeMs : 0;
-  const stale = built < newestSource();
-  if (E.BENCH_BUILD === "0" || (E.BENCH_BUILD !== "1" && !stale)) {
-    log(`production build: ${stale ? "STALE but BENCH_BUILD=0: using it anyway" : "up to date"} (.next/BUILD_ID ${new Date(built).toISOString()})`);
-    return;
-  }
-  log("production build is older than the sources: flock /tmp/next-build.lock npm run build");
-  const r = spawnSync("flock", ["/tmp/next-build.lock", "npm", "run", "build"], { cwd: ROOT, stdio: "inherit", env: { ...E, NEXT_TELEMETRY_DISABLED: "1" } });
-  if (r.status !== 0) throw new Error("npm run build failed");
-}
-
-/** Holds /tmp/next-build.lock shared, so no `flock … npm run build` replaces .next under running servers. */
-async function holdBuildLock(): Promise<() => void> {
-  if (E.BENCH_LOCK === "0") return () => {};
-  const child = spawn("flock", ["-s", "/tmp/next-build.lock", "sh", "-c", "echo locked; exec cat >/dev/null"], { stdio: ["pipe", "pipe", "inherit"] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.once("data", () => resolve());
-    child.once("exit", (code) => reject(new Error(`flock exited ${code}`)));
-  });
-  return () => child.stdin!.end();
-}
+// databases
 
 function pgDatabase(name: string): string {
   const r = spawnSync("bash", [path.join(ROOT, "scripts", "pg-test-db.sh"), name], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
@@ -603,8 +563,8 @@ async function main() {
   const results: Record<string, DbOut> = {};
   const pgUrls: Record<string, string> = {};
   if (cfg.dbs.length) {
-    ensureBuild();
-    const release = await holdBuildLock();
+    ensureBuild(log, { name: "BENCH_BUILD", value: E.BENCH_BUILD });
+    const release = E.BENCH_LOCK === "0" ? () => {} : await holdBuildLock();
     try {
       let first = true;
       for (const kind of cfg.dbs) {

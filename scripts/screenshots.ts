@@ -8,7 +8,6 @@
 //   SCREENSHOTS_PORT=3410               the server's port
 //   SCREENSHOTS_PAUSE_S=60              seconds between the story's phases (0: quick, everything "just now")
 //   CHROMIUM_PATH=/usr/bin/chromium     the browser (playwright.config.ts)
-import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -16,6 +15,7 @@ import { chromium, type Browser, type BrowserContextOptions, type Page } from "@
 import { startSmtpCapture, type SmtpCapture } from "../lib/testing/smtp";
 import { chromiumLaunch } from "../playwright.config";
 import { sleep, startProcess, type Proc } from "./bench-http";
+import { ensureBuild, holdBuildLock } from "./production-build";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const E = process.env;
@@ -66,49 +66,6 @@ const TYPED = "Orchard-Velvet-Compass";
 
 function log(line: string) {
   console.log(`[screenshots] ${line}`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// build and lock (as scripts/bench.ts does)
-
-function newestSource(): number {
-  let newest = 0;
-  const walk = (p: string) => {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch {
-      return;
-    }
-    if (st.isDirectory()) {
-      for (const e of fs.readdirSync(p)) if (e !== "node_modules" && !e.startsWith(".")) walk(path.join(p, e));
-    } else if (!/\.test\.tsx?$/.test(p)) newest = Math.max(newest, st.mtimeMs);
-  };
-  for (const p of ["app", "components", "lib", "db", "proxy.ts", "next.config.ts", "package-lock.json", "postcss.config.mjs", "tsconfig.json"]) walk(path.join(ROOT, p));
-  return newest;
-}
-
-function ensureBuild() {
-  const id = path.join(ROOT, ".next", "BUILD_ID");
-  const built = fs.existsSync(id) ? fs.statSync(id).mtimeMs : 0;
-  const stale = built < newestSource();
-  if (E.SCREENSHOTS_BUILD === "0" || (E.SCREENSHOTS_BUILD !== "1" && !stale)) {
-    log(`production build: ${stale ? "STALE, but SCREENSHOTS_BUILD=0: using it anyway" : "up to date"}`);
-    return;
-  }
-  log(built ? "production build is older than the sources: flock /tmp/next-build.lock npm run build" : "no production build: flock /tmp/next-build.lock npm run build");
-  const r = spawnSync("flock", ["/tmp/next-build.lock", "npm", "run", "build"], { cwd: ROOT, stdio: "inherit", env: { ...E, NEXT_TELEMETRY_DISABLED: "1" } });
-  if (r.status !== 0) throw new Error("npm run build failed");
-}
-
-/** Holds /tmp/next-build.lock shared while the server runs, so nobody replaces .next under it. */
-async function holdBuildLock(): Promise<() => void> {
-  const child = spawn("flock", ["-s", "/tmp/next-build.lock", "sh", "-c", "echo locked; exec cat >/dev/null"], { stdio: ["pipe", "pipe", "inherit"] });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.once("data", () => resolve());
-    child.once("exit", (code) => reject(new Error(`flock exited ${code}`)));
-  });
-  return () => child.stdin!.end();
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -328,7 +285,7 @@ async function capture(browser: Browser, onboardingUrl: string) {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  ensureBuild();
+  ensureBuild(log, { name: "SCREENSHOTS_BUILD", value: E.SCREENSHOTS_BUILD });
   if (!(await portFree(PORT))) throw new Error(`port ${PORT} is in use (set SCREENSHOTS_PORT to another free port)`);
   const releaseLock = await holdBuildLock();
   let smtp: SmtpCapture | undefined;
