@@ -33,6 +33,19 @@ describe("malformedTarget", () => {
   });
 });
 
+/** A raw request with node:http, which sends the path as given (fetch would turn %ZZ into %25ZZ). */
+function sendTo(port: number, path: string, method: string) {
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+    const req = httpRequest({ host: "127.0.0.1", port, path, method }, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 // The guard wired as scripts/server.mjs wires it, in front of a handler standing in for Next.
 describe("malformedTarget + sendMalformed in a Node server", () => {
   let server: Server;
@@ -48,18 +61,7 @@ describe("malformedTarget + sendMalformed in a Node server", () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  // node:http sends the path as given; fetch would normalize %ZZ to %25ZZ.
-  function send(path: string, method = "GET") {
-    return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-      const req = httpRequest({ host: "127.0.0.1", port, path, method }, (res) => {
-        let body = "";
-        res.on("data", (d) => (body += d));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      });
-      req.on("error", reject);
-      req.end();
-    });
-  }
+  const send = (path: string, method = "GET") => sendTo(port, path, method);
 
   it("answers 400 invalid_request JSON with the API security headers", async () => {
     const res = await send("/api/users/%ZZ", "PATCH");
@@ -147,17 +149,7 @@ describe("methodGuard + sendError in a Node server", () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  function send(path: string, method: string) {
-    return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-      const req = httpRequest({ host: "127.0.0.1", port, path, method }, (res) => {
-        let body = "";
-        res.on("data", (d) => (body += d));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      });
-      req.on("error", reject);
-      req.end();
-    });
-  }
+  const send = (path: string, method: string) => sendTo(port, path, method);
 
   it("a method the API route does not implement, TRACE included, is 405 method_not_allowed JSON with Allow", async () => {
     for (const [method, path, allow] of [
