@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import pg from "pg";
 import { startSmtpCapture, type Captured, type SmtpCapture } from "../lib/testing/smtp";
+import { freshSchema, withClient } from "./support/pg";
 import { apiLogin, startServer, type AppServer } from "./support/server";
 
 // Email end to end (issue 10): production servers with SMTP_URL pointing at a real SMTP server in
@@ -56,18 +56,7 @@ async function deliveryOf(server: AppServer, cookie: string, email: string): Pro
   return row!.delivery;
 }
 
-async function withClient<T>(url: string, fn: (db: pg.Client) => Promise<T>): Promise<T> {
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  try {
-    return await fn(db);
-  } finally {
-    await db.end();
-  }
-}
 
-const freshSchema = (url: string) =>
-  withClient(url, (db) => db.query("DROP SCHEMA IF EXISTS public CASCADE; DROP SCHEMA IF EXISTS drizzle CASCADE; CREATE SCHEMA public;"));
 
 async function setPassword(page: Page, password: string, button: string) {
   await page.getByLabel("New password").fill(password);

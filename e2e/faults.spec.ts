@@ -6,6 +6,7 @@ import path from "node:path";
 import { expect, test } from "@playwright/test";
 import pg from "pg";
 import { apiInvite, apiLogin, startServer, type AppServer } from "./support/server";
+import { freshSchema, withClient } from "./support/pg";
 import { isProperAnswer, loopbackAddress, outcome, request, sleep, tally, type Answer } from "./support/storm";
 
 // Faults (issue 9): the database connection dies mid-storm, the database stops for 10 s, the server
@@ -175,19 +176,7 @@ async function waitUntil(what: string, ms: number, ok: () => Promise<boolean>) {
   }
 }
 
-function freshSchema(url: string) {
-  return withClient(url, (db) => db.query("DROP SCHEMA IF EXISTS public CASCADE; DROP SCHEMA IF EXISTS drizzle CASCADE; CREATE SCHEMA public;"));
-}
 
-async function withClient<T>(url: string, fn: (db: pg.Client) => Promise<T>): Promise<T> {
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  try {
-    return await fn(db);
-  } finally {
-    await db.end();
-  }
-}
 
 const secret = () => randomBytes(32).toString("base64url");
 

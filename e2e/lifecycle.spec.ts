@@ -5,6 +5,7 @@ import http from "node:http";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import pg from "pg";
+import { FRESH_SCHEMA_SQL } from "./support/pg";
 import { apiInvite, apiLogin, runToExit } from "./support/server";
 
 // The server's life cycle (scripts/server.mjs): "Ready" only once it can serve; SIGTERM / SIGINT
@@ -188,7 +189,7 @@ test.describe("WEB_CONCURRENCY on Postgres", () => {
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     try {
-      await db.query("DROP SCHEMA IF EXISTS public CASCADE; DROP SCHEMA IF EXISTS drizzle CASCADE; CREATE SCHEMA public;");
+      await db.query(FRESH_SCHEMA_SQL);
     } finally {
       await db.end();
     }

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import pg from "pg";
 import { apiInvite, apiLogin, startServer, type AppServer } from "./support/server";
+import { FRESH_SCHEMA_SQL } from "./support/pg";
 import { isProperAnswer, loopbackAddress, outcome, request, tally, type Answer } from "./support/storm";
 
 // Many instances on one Postgres (issue 9): two production servers, 20 invitations, and for each
@@ -37,7 +38,7 @@ test.describe("many claims on two instances of one Postgres", () => {
     test.setTimeout(180_000);
     db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
-    await db.query("DROP SCHEMA IF EXISTS public CASCADE; DROP SCHEMA IF EXISTS drizzle CASCADE; CREATE SCHEMA public;");
+    await db.query(FRESH_SCHEMA_SQL);
     // The app's connections carry a name, so the test can count them.
     const appDbUrl = new URL(databaseUrl!);
     appDbUrl.searchParams.set("application_name", "many-instances");

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import pg from "pg";
+import { FRESH_SCHEMA_SQL } from "./support/pg";
 import { apiInvite, apiLogin, startServer, type AppServer } from "./support/server";
 
 // Two app processes on one Postgres: the conditional UPDATE must pick exactly one winner even when
@@ -19,7 +20,7 @@ test.describe("two instances on one Postgres", () => {
     db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     // A fresh schema every run: both instances migrate it at once (advisory-locked).
-    await db.query("DROP SCHEMA IF EXISTS public CASCADE; DROP SCHEMA IF EXISTS drizzle CASCADE; CREATE SCHEMA public;");
+    await db.query(FRESH_SCHEMA_SQL);
     const env = {
       DATABASE_URL: databaseUrl!,
       AUTH_SECRET: randomBytes(32).toString("base64url"),
