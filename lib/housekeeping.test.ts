@@ -109,7 +109,7 @@ describe("pruneExpired", () => {
     expect(await pruneExpired(db)).toEqual({ ran: true, sessions: 0, rateLimits: 0, outbox: 0 });
   });
 
-  it("deletes outbox rows finished more than 30 days ago; never a queued one, nor a recent one", async () => {
+  it("deletes finished outbox rows made more than 30 days ago; never a queued one, nor a recent one", async () => {
     const db = await getDb();
     const row = (status: string, daysAgo: number) => ({
       id: randomUUID(),

@@ -4,15 +4,15 @@ import { env } from "./env";
 import { rows } from "./rate-limit";
 
 // What grows without bound and is safe to forget: sessions that ended a while ago, rate-limit
-// counters whose window is over, and outbox rows finished (sent, failed, cancelled, decided) more
-// than OUTBOX_PRUNE_GRACE_SECONDS ago (their secrets were erased when they finished). Invitations (the admin's history) and audit events (append-only)
+// counters whose window is over, and finished outbox rows (sent, failed, cancelled, decided) made
+// more than OUTBOX_PRUNE_GRACE_SECONDS ago (their secrets were erased when they finished). Invitations (the admin's history) and audit events (append-only)
 // are never pruned.
 
 /** Advisory lock key of the prune (727272 migrations, 727273 / 727274 lib/users.ts). */
 export const PRUNE_LOCK_ID = 727275;
 /** An ended session is kept this long after its end (revoked, expired or idle), then deleted. */
 export const SESSION_PRUNE_GRACE_SECONDS = 30 * 24 * 3600;
-/** A finished outbox row is kept this long (the invitations list shows its delivery), then deleted. */
+/** A finished outbox row is kept this long after it was made (the invitations list shows its delivery), then deleted. */
 export const OUTBOX_PRUNE_GRACE_SECONDS = 30 * 24 * 3600;
 /** Rows deleted per statement, so no one statement runs long (or into a statement timeout). */
 const BATCH = 5000;

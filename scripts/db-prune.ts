@@ -20,7 +20,7 @@ try {
     const days = SESSION_PRUNE_GRACE_SECONDS / 86400;
     console.log(`Removed ${result.sessions} session(s) that ended more than ${days} days ago (revoked, expired or idle).`);
     console.log(`Removed ${result.rateLimits} expired rate-limit counter(s).`);
-    console.log(`Removed ${result.outbox} email row(s) finished more than 30 days ago.`);
+    console.log(`Removed ${result.outbox} finished email row(s) made more than 30 days ago.`);
     console.log("Invitations and audit events are kept.");
   }
 } catch (err) {
