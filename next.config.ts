@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import createNextIntlPlugin from "next-intl/plugin";
 
 // Headers for every response; the nonce-based CSP for pages is set per request in proxy.ts, and HSTS
 // by scripts/server.mjs (it depends on APP_URL at run time, these are fixed at build time).
@@ -31,4 +32,5 @@ const nextConfig: NextConfig = {
   },
 };
 
-export default nextConfig;
+// next-intl without locale routing: i18n/request.ts picks each request's language.
+export default createNextIntlPlugin("./i18n/request.ts")(nextConfig);

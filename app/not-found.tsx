@@ -1,18 +1,23 @@
 import Link from "next/link";
+import { getTranslations } from "next-intl/server";
 
-export const metadata = { title: "Page not found" };
+export async function generateMetadata() {
+  const t = await getTranslations("common.notFound");
+  return { title: t("title") };
+}
 
-export default function NotFound() {
+export default async function NotFound() {
+  const t = await getTranslations("common.notFound");
   return (
     <section className="card narrow not-found">
       <p className="code" aria-hidden="true">
         404
       </p>
-      <h1>This page does not exist</h1>
-      <p className="muted">The address may be mistyped, or the page is not available to your account.</p>
+      <h1>{t("heading")}</h1>
+      <p className="muted">{t("body")}</p>
       <p>
         <Link className="button" href="/">
-          Go to the start page
+          {t("home")}
         </Link>
       </p>
     </section>

@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { apiFetch } from "./api-client";
@@ -7,6 +8,7 @@ import { apiFetch } from "./api-client";
 export function LogoutButton() {
   const router = useRouter();
   const [busy, setBusy] = useState(false);
+  const t = useTranslations("common");
   return (
     <button
       type="button"
@@ -19,7 +21,7 @@ export function LogoutButton() {
         router.refresh();
       }}
     >
-      Sign out
+      {t("signOut")}
     </button>
   );
 }

@@ -5,10 +5,10 @@ import { usePathname } from "next/navigation";
 
 export type NavItem = { href: string; label: string };
 
-export function NavLinks({ items }: { items: NavItem[] }) {
+export function NavLinks({ items, label }: { items: NavItem[]; label: string }) {
   const pathname = usePathname();
   return (
-    <nav className="main-nav" aria-label="Main">
+    <nav className="main-nav" aria-label={label}>
       <ul>
         {items.map((item) => {
           const current = item.href === "/dashboard" ? pathname === "/dashboard" : pathname === item.href || pathname.startsWith(`${item.href}/`);

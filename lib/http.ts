@@ -1,7 +1,9 @@
 import type { z } from "zod";
 import { isDatabaseUnavailable } from "./db-errors";
 import { appOrigin } from "./env";
-import { ERRORS, type ErrorCode } from "./errors";
+import { ERRORS, errorMessage, type ErrorCode } from "./errors";
+import { localeOfRequest } from "./i18n/locales";
+import { currentLocale, tr, withLocale } from "./i18n/request-locale";
 import { logger } from "./logger";
 
 // Web-standard Request/Response helpers for route handlers (no Next imports, so tests call the
@@ -23,9 +25,9 @@ export function noContent(headers: HeadersInit = {}): Response {
   return new Response(null, { status: 204, headers: h });
 }
 
+/** `{ error: { code, message } }`; without `message`, the code's own sentence in the request's language. */
 export function apiError(code: ErrorCode, message?: string, headers: HeadersInit = {}): Response {
-  const [status, fallback] = ERRORS[code];
-  return json({ error: { code, message: message ?? fallback } }, status, headers);
+  return json({ error: { code, message: message ?? errorMessage(code, currentLocale()) } }, ERRORS[code], headers);
 }
 
 export function rateLimited(retryAfterSeconds: number): Response {
@@ -50,7 +52,7 @@ export async function readJson<S extends z.ZodType>(
   try {
     value = JSON.parse(text);
   } catch {
-    return { ok: false, response: apiError("invalid_request", "The request body is not valid JSON.") };
+    return { ok: false, response: apiError("invalid_request", tr("api.invalid_json")) };
   }
   return parseWith(schema, value);
 }
@@ -60,7 +62,7 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): Parse
   if (result.success) return { ok: true, data: result.data };
   const first = result.error.issues[0];
   const where = first?.path.length ? `${first.path.join(".")}: ` : "";
-  return { ok: false, response: apiError("invalid_request", `${where}${first?.message ?? "invalid input"}`.slice(0, 300)) };
+  return { ok: false, response: apiError("invalid_request", `${where}${first?.message ?? tr("api.invalid_input")}`.slice(0, 300)) };
 }
 
 /** The body as text, or null when it exceeds `limit` bytes (read no further than that). */
@@ -108,7 +110,7 @@ export function checkOrigin(request: Request): Response | null {
     return apiError("csrf_rejected");
   }
   if (request.headers.get("sec-fetch-site") === "same-origin") return null;
-  return apiError("csrf_rejected", "This request has no Origin header and was refused.");
+  return apiError("csrf_rejected", tr("api.no_origin"));
 }
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -132,26 +134,30 @@ function isLoopbackSelf(origin: string, host: string | null): boolean {
 /**
  * Wraps a route handler: an unexpected error becomes a 500 JSON body with no stack trace, logged
  * without request data (which may carry secrets); a full hashing queue is 503 server_busy and an
- * unavailable database 503 service_unavailable, both with Retry-After.
+ * unavailable database 503 service_unavailable, both with Retry-After. The handler runs in the
+ * request's language (cookie, else Accept-Language: lib/i18n/request-locale.ts), which every error
+ * message written below it follows.
  */
 export function route<Args extends unknown[]>(fn: (request: Request, ...args: Args) => Promise<Response>) {
-  return async (request: Request, ...args: Args): Promise<Response> => {
-    try {
-      return await fn(request, ...args);
-    } catch (err) {
-      // The hashing queue is full (lib/auth/hash-pool.ts): an answer, not a failure.
-      if ((err as { name?: string })?.name === "ServerBusyError") return apiError("server_busy", undefined, { "Retry-After": "1" });
-      // Only names and codes are logged: driver messages can quote query parameters.
-      const e = err as { name?: string; code?: string; cause?: { name?: string; code?: string } };
-      const code = e?.code ?? e?.cause?.code;
-      const path = new URL(request.url).pathname;
-      // The database is away or too slow (lib/db-errors.ts decides): a retryable 503, not a bug.
-      if (isDatabaseUnavailable(err)) {
-        logger.warn({ err: { name: e?.name, code, cause: e?.cause?.name }, path }, "database unavailable");
-        return apiError("service_unavailable", undefined, { "Retry-After": "2" });
-      }
-      logger.error({ err: { name: e?.name, code, cause: e?.cause?.name }, path }, "request failed");
-      return apiError("internal_error");
+  return (request: Request, ...args: Args): Promise<Response> => withLocale(localeOfRequest(request), () => handle(fn, request, args));
+}
+
+async function handle<Args extends unknown[]>(fn: (request: Request, ...args: Args) => Promise<Response>, request: Request, args: Args): Promise<Response> {
+  try {
+    return await fn(request, ...args);
+  } catch (err) {
+    // The hashing queue is full (lib/auth/hash-pool.ts): an answer, not a failure.
+    if ((err as { name?: string })?.name === "ServerBusyError") return apiError("server_busy", undefined, { "Retry-After": "1" });
+    // Only names and codes are logged: driver messages can quote query parameters.
+    const e = err as { name?: string; code?: string; cause?: { name?: string; code?: string } };
+    const code = e?.code ?? e?.cause?.code;
+    const path = new URL(request.url).pathname;
+    // The database is away or too slow (lib/db-errors.ts decides): a retryable 503, not a bug.
+    if (isDatabaseUnavailable(err)) {
+      logger.warn({ err: { name: e?.name, code, cause: e?.cause?.name }, path }, "database unavailable");
+      return apiError("service_unavailable", undefined, { "Retry-After": "2" });
     }
-  };
+    logger.error({ err: { name: e?.name, code, cause: e?.cause?.name }, path }, "request failed");
+    return apiError("internal_error");
+  }
 }

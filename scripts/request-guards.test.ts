@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ERRORS } from "@/lib/errors";
+import { ERRORS, errorMessage } from "@/lib/errors";
 import {
   createProxyWarning,
   isPrivatePeer,
@@ -66,7 +66,7 @@ describe("malformedTarget + sendMalformed in a Node server", () => {
   it("answers 400 invalid_request JSON with the API security headers", async () => {
     const res = await send("/api/users/%ZZ", "PATCH");
     expect(res.status).toBe(400);
-    expect(ERRORS.invalid_request[0]).toBe(400); // the code exists and means 400 in lib/errors.ts
+    expect(ERRORS.invalid_request).toBe(400); // the code exists and means 400 in lib/errors.ts
     expect(JSON.parse(res.body)).toEqual({ error: { code: "invalid_request", message: MALFORMED_PATH_MESSAGE } });
     expect(MALFORMED_PATH_MESSAGE).toMatch(/path is malformed/);
     expect(res.headers["content-type"]).toBe("application/json");
@@ -162,7 +162,7 @@ describe("methodGuard + sendError in a Node server", () => {
       const res = await send(path, method);
       expect(res.status, `${method} ${path}`).toBe(405);
       expect(res.headers.allow).toBe(allow);
-      expect(JSON.parse(res.body)).toEqual({ error: { code: "method_not_allowed", message: ERRORS.method_not_allowed[1] } });
+      expect(JSON.parse(res.body)).toEqual({ error: { code: "method_not_allowed", message: errorMessage("method_not_allowed") } });
       expect(res.headers["content-type"]).toBe("application/json");
       expect(res.headers["cache-control"]).toBe("no-store");
     }
@@ -175,7 +175,7 @@ describe("methodGuard + sendError in a Node server", () => {
     for (const path of ["/api", "/api/nope", "/api/users/x/y/z"]) {
       const res = await send(path, "GET");
       expect(res.status, path).toBe(404);
-      expect(JSON.parse(res.body)).toEqual({ error: { code: "not_found", message: ERRORS.not_found[1] } });
+      expect(JSON.parse(res.body)).toEqual({ error: { code: "not_found", message: errorMessage("not_found") } });
     }
     const trace = await send("/dashboard", "TRACE");
     expect([trace.status, trace.headers.allow]).toEqual([405, "GET, HEAD"]);

@@ -1,17 +1,20 @@
 "use client";
 
+import { useTranslations } from "next-intl";
+
 export default function DashboardError({ reset }: { error: Error; reset: () => void }) {
+  const t = useTranslations("common.error");
   return (
     <section className="card">
       <div className="alert error" role="alert">
-        <p className="alert-title">This page could not be shown.</p>
-        <p>Something went wrong on our side. Nothing was changed.</p>
+        <p className="alert-title">{t("title")}</p>
+        <p>{t("body")}</p>
       </div>
       <div className="actions">
         <button type="button" onClick={reset}>
-          Try again
+          {t("retry")}
         </button>
-        <a href="/dashboard">Back to the overview</a>
+        <a href="/dashboard">{t("back")}</a>
       </div>
     </section>
   );

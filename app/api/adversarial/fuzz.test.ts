@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { getDb } from "@/db";
 import { checkPasswordPolicy } from "@/lib/password-strength";
-import { ERRORS } from "@/lib/errors";
+import { ERRORS, errorMessage, type ErrorCode } from "@/lib/errors";
 import { checkEmail } from "@/lib/email";
 import { MAX_BULK_EMAILS, MAX_INVITATION_SECONDS } from "@/lib/invitations";
 import { encodeCursor } from "@/lib/keyset";
@@ -104,7 +104,7 @@ const errorShape = z
   .strict();
 
 const STACK_MARKERS = ["    at ", ".ts:", "node_modules", "Error:", "Failed query"];
-const FIXED_MESSAGES = Object.values(ERRORS).map(([, m]) => m as string);
+const FIXED_MESSAGES = (Object.keys(ERRORS) as ErrorCode[]).map((code) => errorMessage(code));
 
 /** A secret is "echoed" if it shows up in the body, raw or JSON-escaped. Short ones are too ambiguous to check. */
 function echoedSecret(text: string, message: string, secrets: unknown[]): string | null {
@@ -132,9 +132,9 @@ async function expectCleanError(res: Response, secrets: unknown[] = [], allowed?
   if (!shape.success) throw new Error(`body is not {error:{code,message}}: ${text.slice(0, 300)}`);
   const { code, message } = shape.data.error;
   record(`${res.status} ${code}`);
-  const known = (ERRORS as Record<string, readonly [number, string]>)[code];
+  const known = (ERRORS as Record<string, number>)[code];
   if (!known) throw new Error(`unknown error code ${code}`);
-  if (known[0] !== res.status) throw new Error(`code ${code} sent with status ${res.status}, expected ${known[0]}`);
+  if (known !== res.status) throw new Error(`code ${code} sent with status ${res.status}, expected ${known}`);
   if (message.length === 0) throw new Error("empty message");
   for (const marker of STACK_MARKERS) if (message.includes(marker) || text.includes(marker)) throw new Error(`stack/internals in body (${JSON.stringify(marker)}): ${text.slice(0, 300)}`);
   const echoed = echoedSecret(text, message, secrets);
