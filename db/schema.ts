@@ -63,9 +63,12 @@ export const invitations = pgTable(
     isAccepted: boolean("is_accepted").notNull().default(false),
     acceptedAt: ts("accepted_at"),
     revokedAt: ts("revoked_at"),
+    // The language the inviting admin chose (lib/i18n/locales.ts): the link's page and its emails use it.
+    locale: text("locale").notNull().default("en"),
   },
   (t) => [
     uniqueIndex("invitations_token_hash_unique").on(t.tokenHash),
+    check("invitations_locale_known", sql`${t.locale} IN ('en', 'de')`),
     // At most one live invitation per user.
     uniqueIndex("invitations_one_live_per_user")
       .on(t.userId)

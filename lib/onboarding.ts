@@ -7,6 +7,7 @@ import { withHashSlot } from "./auth/hash-pool";
 import { hashPassword, verifyPassword } from "./auth/password";
 import { createSession, revokeSessionToken, revokeUserSessions } from "./auth/session";
 import { constantTimeEqual, SECRET_PATTERN, sha256Hex } from "./auth/tokens";
+import { DEFAULT_LOCALE, isLocale, type Locale } from "./i18n/locales";
 import { invitationStatus } from "./invitations";
 import { enqueueMail } from "./mail/outbox";
 import { checkPasswordPolicy } from "./password-strength";
@@ -59,15 +60,16 @@ export function linkProblem(found: Found, now = new Date()): LinkProblem | null 
 }
 
 export type InspectResult =
-  | { ok: true; kind: LinkKind; email: string; role: User["role"]; expiresAt: Date }
-  | { ok: false; reason: LinkProblem; kind?: LinkKind };
+  | { ok: true; kind: LinkKind; email: string; role: User["role"]; expiresAt: Date; locale: Locale }
+  | { ok: false; reason: LinkProblem; kind?: LinkKind; locale?: Locale };
 
 export async function inspectLink(db: DB, secret: string): Promise<InspectResult> {
   const found = await findInvitationBySecret(db, secret);
   if (!found) return { ok: false, reason: "invitation_not_found" };
   const problem = linkProblem(found);
-  if (problem) return { ok: false, reason: problem, kind: found.invitation.kind };
-  return { ok: true, kind: found.invitation.kind, email: found.user.email, role: found.user.role, expiresAt: found.invitation.expiresAt };
+  const locale = isLocale(found.invitation.locale) ? found.invitation.locale : DEFAULT_LOCALE;
+  if (problem) return { ok: false, reason: problem, kind: found.invitation.kind, locale };
+  return { ok: true, kind: found.invitation.kind, email: found.user.email, role: found.user.role, expiresAt: found.invitation.expiresAt, locale };
 }
 
 export type IssueResult =

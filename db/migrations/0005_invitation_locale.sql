@@ -1,0 +1,2 @@
+ALTER TABLE "invitations" ADD COLUMN "locale" text DEFAULT 'en' NOT NULL;--> statement-breakpoint
+ALTER TABLE "invitations" ADD CONSTRAINT "invitations_locale_known" CHECK ("invitations"."locale" IN ('en', 'de'));
