@@ -8,6 +8,7 @@ import { hashPassword, verifyPassword } from "./auth/password";
 import { createSession, revokeSessionToken, revokeUserSessions } from "./auth/session";
 import { constantTimeEqual, SECRET_PATTERN, sha256Hex } from "./auth/tokens";
 import { DEFAULT_LOCALE, isLocale, type Locale } from "./i18n/locales";
+import { currentLocale, tr } from "./i18n/request-locale";
 import { invitationStatus } from "./invitations";
 import { enqueueMail } from "./mail/outbox";
 import { checkPasswordPolicy } from "./password-strength";
@@ -103,8 +104,6 @@ export type ClaimResult =
   | { ok: true; user: { id: string; email: string; role: User["role"] }; session: { token: string; expiresAt: Date } }
   | ClaimFailure;
 
-export const SAME_PASSWORD = "Choose a new password: it must differ from the current one.";
-
 class ClaimAborted extends Error {
   constructor(readonly reason: LinkProblem) {
     super(reason);
@@ -144,11 +143,12 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
   const prepared = await withHashSlot(async (): Promise<{ ok: true; passwordHash: string } | ClaimFailure> => {
     const hashing = hashPassword(input.password);
     hashing.catch(() => {}); // awaited below unless the password is refused first
-    const policy = await checkPasswordPolicy(input.password, found.user.email);
+    // Refusals in the request's language (route() in lib/http.ts sets it).
+    const policy = await checkPasswordPolicy(input.password, found.user.email, currentLocale());
     if (!policy.ok) return { ok: false, reason: "weak_password", message: policy.message };
     // A reset must change the password: a second bcrypt run (the other thread), before the transaction.
     if (reset && found.user.passwordHash !== null && (await verifyPassword(input.password, found.user.passwordHash))) {
-      return { ok: false, reason: "weak_password", message: SAME_PASSWORD };
+      return { ok: false, reason: "weak_password", message: tr("password.policy.mustDiffer") };
     }
     return { ok: true, passwordHash: await hashing };
   });
@@ -226,7 +226,8 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
 async function queueClaimNotice(tx: DB, claimed: Invitation, user: { id: string; email: string; role: User["role"] }): Promise<void> {
   const at = new Date().toISOString();
   if (claimed.kind === "reset") {
-    await enqueueMail(tx, { kind: "reset_claimed", recipient: user.email, userId: user.id, data: { at } });
+    // In the language of the reset link just used (the user's latest link's: lib/users.ts writeResetLink).
+    await enqueueMail(tx, { kind: "reset_claimed", recipient: user.email, userId: user.id, data: { at }, locale: linkLocale(claimed) });
     return;
   }
   if (!claimed.createdBy) return; // the command line or the first-admin bootstrap: nobody to tell
@@ -235,7 +236,19 @@ async function queueClaimNotice(tx: DB, claimed: Invitation, user: { id: string;
     .from(users)
     .where(and(eq(users.id, claimed.createdBy), isNull(users.disabledAt), isNotNull(users.passwordHash)));
   if (!inviter) return;
-  await enqueueMail(tx, { kind: "invitation_accepted", recipient: inviter.email, userId: inviter.id, data: { invitee: user.email, role: user.role, at } });
+  // In the accepted invitation's language: it defaults to the inviting admin's own language when
+  // they invited (the product keeps no other language per user; the first admin often has no link).
+  await enqueueMail(tx, {
+    kind: "invitation_accepted",
+    recipient: inviter.email,
+    userId: inviter.id,
+    data: { invitee: user.email, role: user.role, at },
+    locale: linkLocale(claimed),
+  });
+}
+
+function linkLocale(invitation: Invitation): Locale {
+  return isLocale(invitation.locale) ? invitation.locale : DEFAULT_LOCALE;
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   checkPasswordPolicy,
   countCharacters,
   emailWords,
+  estimateStrength,
   MAX_PASSWORD_CHARS,
   MIN_PASSWORD_CHARS,
 } from "./password-strength";
@@ -91,5 +92,42 @@ describe("checkPasswordPolicy", () => {
   it("rejects a 12-character repetition as too weak", async () => {
     const r = await checkPasswordPolicy("aaaaaaaaaaaa", "someone@example.com");
     expect(!r.ok && r.rule).toBe("too_weak");
+  });
+});
+
+describe("in German (locale de)", () => {
+  it("says the length rules in German", () => {
+    expect(checkPasswordLength("short", "de")).toEqual({
+      ok: false,
+      rule: "too_short",
+      message: "Verwenden Sie mindestens 12 Zeichen (dieses Passwort hat 5).",
+    });
+    expect(checkPasswordLength("a".repeat(MAX_PASSWORD_CHARS + 1), "de")).toEqual({
+      ok: false,
+      rule: "too_long",
+      message: "Verwenden Sie höchstens 256 Zeichen.",
+    });
+  });
+
+  it("refuses an address-based password in German", async () => {
+    expect(await checkPasswordPolicy("Xq7!Marguerite-Lantern-Orbit", "marguerite@example.com", "de")).toEqual({
+      ok: false,
+      rule: "from_email",
+      message: "Bilden Sie Ihr Passwort nicht aus Ihrer E-Mail-Adresse.",
+    });
+  });
+
+  it("gives zxcvbn's feedback in German, with the same verdicts and scores as in English", async () => {
+    const de = await checkPasswordPolicy("password1234", "someone@example.com", "de");
+    expect(!de.ok && de.rule).toBe("too_weak");
+    expect(!de.ok && de.message).toMatch(/^Dieses Passwort ist zu leicht zu erraten\. \S/);
+    // zxcvbn's own sentence, from @zxcvbn-ts/language-de (not the English one).
+    expect(!de.ok && de.message).toMatch(/Passwort/);
+    expect(!de.ok && de.message).not.toMatch(/password/i);
+    for (const password of ["password1234", "aaaaaaaaaaaa", "tundra-lilac-cobalt-fjord-93", "Velvet-Harbor-1f3a9c2e-Quartz!", "Sommerferien2024"]) {
+      const [en, deStrength] = await Promise.all([estimateStrength(password, "someone@example.com", "en"), estimateStrength(password, "someone@example.com", "de")]);
+      expect(deStrength.score, password).toBe(en.score);
+    }
+    expect(await checkPasswordPolicy("tundra-lilac-cobalt-fjord-93", "someone@example.com", "de")).toEqual({ ok: true });
   });
 });

@@ -1,5 +1,10 @@
 // Shared by the browser (the strength meter) and the server (the rule that is enforced). The
-// zxcvbn dictionaries are large, so they are imported only when first needed.
+// zxcvbn dictionaries are large, so they are imported only when first needed. Every sentence is in
+// the `locale` the caller passes (messages/<locale>/password.json; zxcvbn's own feedback from its
+// language package): the browser passes useLocale(), the server the request's language. Runs in the
+// browser too, so it translates with lib/i18n/translate.ts, never the request-scoped helpers.
+import { DEFAULT_LOCALE, type Locale } from "./i18n/locales";
+import { translate } from "./i18n/translate";
 
 export const MIN_PASSWORD_CHARS = 12;
 export const MAX_PASSWORD_CHARS = 256;
@@ -18,19 +23,36 @@ const L33T_MAX_SUBSTITUTIONS = 3;
 export type StrengthResult = { score: 0 | 1 | 2 | 3 | 4; warning: string | null; suggestions: string[] };
 
 type Checker = { check(password: string, userInputs?: (string | number)[]): StrengthResult & Record<string, unknown> };
-let checker: Promise<Checker> | undefined;
+type Translations = NonNullable<ConstructorParameters<typeof import("@zxcvbn-ts/core").ZxcvbnFactory>[0]["translations"]>;
 
-function loadChecker(): Promise<Checker> {
-  checker ??= (async () => {
-    const [{ ZxcvbnFactory }, common, en] = await Promise.all([
+/**
+ * zxcvbn's feedback sentences per language. Only these differ between languages: every checker
+ * uses the same dictionaries (common + English), so a password's score never depends on the
+ * reader's language. German comes from its translations module alone, not the package's index,
+ * which would also load (and bundle) its 800 KB of German word lists.
+ */
+const TRANSLATIONS: Record<Locale, () => Promise<Translations>> = {
+  en: async () => (await import("@zxcvbn-ts/language-en")).translations,
+  de: async () => (await import("@zxcvbn-ts/language-de/dist/translations.js")).default,
+};
+
+const checkers = new Map<Locale, Promise<Checker>>();
+
+/** One ZxcvbnFactory per language, made on first use. */
+function loadChecker(locale: Locale): Promise<Checker> {
+  let checker = checkers.get(locale);
+  if (checker) return checker;
+  checker = (async () => {
+    const [{ ZxcvbnFactory }, common, en, translations] = await Promise.all([
       import("@zxcvbn-ts/core"),
       import("@zxcvbn-ts/language-common"),
       import("@zxcvbn-ts/language-en"),
+      TRANSLATIONS[locale](),
     ]);
     const factory = new ZxcvbnFactory({
       dictionary: { ...common.dictionary, ...en.dictionary },
       graphs: common.adjacencyGraphs,
-      translations: en.translations,
+      translations,
       maxLength: ESTIMATE_WINDOW,
       l33tMaxSubstitutions: L33T_MAX_SUBSTITUTIONS,
     });
@@ -45,6 +67,9 @@ function loadChecker(): Promise<Checker> {
       },
     };
   })();
+  // A failed load (a chunk that did not arrive) is tried again next time.
+  checker.catch(() => checkers.delete(locale));
+  checkers.set(locale, checker);
   return checker;
 }
 
@@ -64,13 +89,13 @@ export function emailWords(email: string): string[] {
 export type PolicyResult = { ok: true } | { ok: false; rule: "too_short" | "too_long" | "from_email" | "too_weak"; message: string };
 
 /** Length rules only; cheap and synchronous (the form checks them on every keystroke). */
-export function checkPasswordLength(password: string): PolicyResult {
+export function checkPasswordLength(password: string, locale: Locale = DEFAULT_LOCALE): PolicyResult {
   const n = countCharacters(password);
   if (n < MIN_PASSWORD_CHARS) {
-    return { ok: false, rule: "too_short", message: `Use at least ${MIN_PASSWORD_CHARS} characters (this one has ${n}).` };
+    return { ok: false, rule: "too_short", message: translate(locale, "password.policy.tooShort", { min: MIN_PASSWORD_CHARS, count: n }) };
   }
   if (n > MAX_PASSWORD_CHARS) {
-    return { ok: false, rule: "too_long", message: `Use at most ${MAX_PASSWORD_CHARS} characters.` };
+    return { ok: false, rule: "too_long", message: translate(locale, "password.policy.tooLong", { max: MAX_PASSWORD_CHARS }) };
   }
   return { ok: true };
 }
@@ -89,8 +114,8 @@ export function estimateWindows(password: string): string[] {
  * The strength of a password, in bounded time whatever its length (see ESTIMATE_WINDOW). The
  * browser's meter and the server's policy both call this, so they always agree.
  */
-export async function estimateStrength(password: string, email: string): Promise<StrengthResult> {
-  const checker = await loadChecker();
+export async function estimateStrength(password: string, email: string, locale: Locale = DEFAULT_LOCALE): Promise<StrengthResult> {
+  const checker = await loadChecker(locale);
   const words = emailWords(email);
   let best: StrengthResult | undefined;
   for (const part of estimateWindows(password)) {
@@ -102,22 +127,22 @@ export async function estimateStrength(password: string, email: string): Promise
   return { score, warning, suggestions };
 }
 
-/** The whole policy, as the server enforces it. */
-export async function checkPasswordPolicy(password: string, email: string): Promise<PolicyResult> {
-  const length = checkPasswordLength(password);
+/** The whole policy, as the server enforces it; its refusal in `locale`. */
+export async function checkPasswordPolicy(password: string, email: string, locale: Locale = DEFAULT_LOCALE): Promise<PolicyResult> {
+  const length = checkPasswordLength(password, locale);
   if (!length.ok) return length;
   const lower = password.toLowerCase();
   const local = email.toLowerCase().split("@")[0] ?? "";
   if (local.length >= 3 && lower.includes(local)) {
-    return { ok: false, rule: "from_email", message: "Don't build your password from your email address." };
+    return { ok: false, rule: "from_email", message: translate(locale, "password.policy.fromEmail") };
   }
-  const strength = await estimateStrength(password, email);
+  const strength = await estimateStrength(password, email, locale);
   if (strength.score < MIN_SCORE) {
-    const hint = strength.warning ?? strength.suggestions[0] ?? "Add more unrelated words or characters.";
+    const hint = strength.warning ?? strength.suggestions[0] ?? translate(locale, "password.policy.tooWeakHint");
     return {
       ok: false,
       rule: "too_weak",
-      message: `This password is too easy to guess. ${hint}`.trim(),
+      message: translate(locale, "password.policy.tooWeak", { hint }).trim(),
     };
   }
   return { ok: true };

@@ -3,6 +3,7 @@ import type { DB } from "../../db";
 import { sessions, users } from "../../db/schema";
 import { audit, type RequestMeta } from "../audit";
 import { enqueueMail } from "../mail/outbox";
+import { currentLocale, tr } from "../i18n/request-locale";
 import { checkPasswordPolicy, type PolicyResult } from "../password-strength";
 import { dummyHash, hashPassword, verifyPassword } from "./password";
 import { createSession } from "./session";
@@ -15,7 +16,11 @@ export type PasswordChangeResult =
   | { ok: false; reason: "invalid_credentials"; changedMeanwhile?: true }
   | { ok: false; reason: "weak_password"; rule: PolicyRule; message: string };
 
-export const SAME_AS_CURRENT_MESSAGE = "Choose a new password that is different from your current one.";
+/** "Your password was changed by another request meanwhile…", in the request's language. */
+export function changedMeanwhileMessage(): string {
+  return tr("password.policy.changedMeanwhile");
+}
+/** @deprecated English only: use changedMeanwhileMessage() (app/api/me/password/route.ts still imports this). */
 export const CHANGED_MEANWHILE_MESSAGE = "Your password was changed by another request meanwhile. Nothing was changed; sign in again.";
 
 /**
@@ -55,9 +60,9 @@ export async function changePassword(
   // The current password just verified, so comparing the strings is enough (verifyPassword normalises
   // to NFC, so must this): no second bcrypt comparison.
   if (input.newPassword.normalize("NFC") === input.currentPassword.normalize("NFC")) {
-    return { ok: false, reason: "weak_password", rule: "same_as_current", message: SAME_AS_CURRENT_MESSAGE };
+    return { ok: false, reason: "weak_password", rule: "same_as_current", message: tr("password.policy.sameAsCurrent") };
   }
-  const policy = await checkPasswordPolicy(input.newPassword, usable.email);
+  const policy = await checkPasswordPolicy(input.newPassword, usable.email, currentLocale());
   if (!policy.ok) return { ok: false, reason: "weak_password", rule: policy.rule, message: policy.message };
 
   const newHash = await hashPassword(input.newPassword);
