@@ -1,4 +1,8 @@
-// Browser-side JSON calls to our own API. Errors come back as { code, message } for display.
+// Browser-side JSON calls to our own API. Errors come back as { code, message } for display: the
+// server's message (in the request's language), or this file's own fallback in the page's language.
+import { DEFAULT_LOCALE, isLocale, type Locale } from "@/lib/i18n/locales";
+import { translate } from "@/lib/i18n/translate";
+
 export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; status: number; code: string; message: string };
 
 type ApiInit = {
@@ -7,7 +11,20 @@ type ApiInit = {
   headers?: Record<string, string>;
   /** Do not ask for the password on 403 reauth_required (the re-authentication call itself). */
   noReauth?: boolean;
+  /**
+   * The language of the part of the page that asks, when it may differ from the page's own (the
+   * onboarding form speaks its invitation's language): sent as Accept-Language, so the server's
+   * messages match it (the switcher's cookie still wins, as it does for the page), and used for the
+   * fallback messages here.
+   */
+  locale?: Locale;
 };
+
+/** The page's language (<html lang>, set by the root layout from the same choice the server made). */
+function pageLocale(): Locale {
+  const lang = typeof document === "undefined" ? null : document.documentElement.lang;
+  return isLocale(lang) ? lang : DEFAULT_LOCALE;
+}
 
 /**
  * Asks the person to confirm their password (components/reauth-dialog.tsx, mounted on signed-in
@@ -52,17 +69,22 @@ export async function apiFetch<T>(path: string, init: ApiInit = {}): Promise<Api
 }
 
 async function send<T>(path: string, init: ApiInit): Promise<ApiResult<T>> {
+  const locale = init.locale ?? pageLocale();
   let res: Response;
   try {
     res = await fetch(path, {
       method: init.method ?? (init.body !== undefined ? "POST" : "GET"),
-      headers: { ...(init.body !== undefined ? { "Content-Type": "application/json" } : {}), ...init.headers },
+      headers: {
+        ...(init.body !== undefined ? { "Content-Type": "application/json" } : {}),
+        ...(init.locale ? { "Accept-Language": init.locale } : {}),
+        ...init.headers,
+      },
       body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
       credentials: "same-origin",
       cache: "no-store",
     });
   } catch {
-    return { ok: false, status: 0, code: "network_error", message: "Could not reach the server. Check your connection and try again." };
+    return { ok: false, status: 0, code: "network_error", message: translate(locale, "auth.client.unreachable") };
   }
   const data = res.status === 204 ? null : await res.json().catch(() => null);
   if (res.ok) return { ok: true, status: res.status, data: data as T };
@@ -71,7 +93,7 @@ async function send<T>(path: string, init: ApiInit): Promise<ApiResult<T>> {
     ok: false,
     status: res.status,
     code: error?.code ?? "unknown_error",
-    message: error?.message ?? `The server answered ${res.status}. Please try again.`,
+    message: error?.message ?? translate(locale, "auth.client.status", { status: String(res.status) }),
   };
 }
 

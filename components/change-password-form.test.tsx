@@ -2,7 +2,10 @@ import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { estimateStrength } from "@/lib/password-strength";
-import { ChangePasswordForm, PASSWORD_CHANGED } from "./change-password-form";
+import { setTestLocale } from "@/lib/testing/intl";
+import { ChangePasswordForm } from "./change-password-form";
+
+const PASSWORD_CHANGED = "Password changed. Other sessions were signed out.";
 
 const EMAIL = "ada@example.com";
 const CURRENT = "old-harbor-velvet-quartz";
@@ -45,7 +48,6 @@ describe("ChangePasswordForm", () => {
     await fill(user);
     await user.click(submit());
     await waitFor(() => expect(screen.getByRole("status")).toHaveTextContent(PASSWORD_CHANGED));
-    expect(PASSWORD_CHANGED).toBe("Password changed. Other sessions were signed out.");
     expect(fetchMock).toHaveBeenCalledTimes(1);
     const init = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
     expect(init[1].method).toBe("POST");
@@ -133,5 +135,39 @@ describe("ChangePasswordForm", () => {
       await waitFor(() => expect(screen.getByTestId("strength").textContent).toMatch(new RegExp(`^Strength: ${labels[score]}( —|$)`)), { timeout: 10_000 });
     }
     expect(screen.getByTestId("strength")).toHaveTextContent(/^Strength: (Strong|Very strong)$/);
+  });
+});
+
+describe("ChangePasswordForm in German", () => {
+  it("labels, local checks, the strength meter and the success message in German", async () => {
+    setTestLocale("de");
+    const user = userEvent.setup();
+    const fetchMock = stubFetch();
+    render(<ChangePasswordForm email={EMAIL} />);
+    expect(screen.getByRole("heading", { name: "Passwort ändern" })).toBeInTheDocument();
+    const submitDe = screen.getByRole("button", { name: "Passwort ändern" });
+    await user.click(submitDe);
+    expect(await screen.findByText("Geben Sie Ihr aktuelles Passwort ein.")).toHaveAttribute("role", "alert");
+    expect(screen.getByText("Verwenden Sie mindestens 12 Zeichen (dieses Passwort hat 0).")).toBeInTheDocument();
+
+    await user.type(screen.getByLabelText("Aktuelles Passwort"), CURRENT);
+    await user.type(screen.getByLabelText("Neues Passwort"), "password1234");
+    await user.type(screen.getByLabelText("Neues Passwort bestätigen"), "something-else");
+    await user.click(submitDe);
+    expect(await screen.findByText("Die Passwörter stimmen nicht überein.")).toHaveAttribute("role", "alert");
+    // The meter's label and zxcvbn's hint, both German.
+    await waitFor(() => expect(screen.getByTestId("strength").textContent).toMatch(/^Stärke: (Sehr schwach|Schwach) – \S/), { timeout: 10_000 });
+    expect(screen.getByTestId("strength").textContent).not.toMatch(/password|Strength/i);
+    expect(fetchMock).not.toHaveBeenCalled();
+
+    await user.clear(screen.getByLabelText("Neues Passwort"));
+    await user.clear(screen.getByLabelText("Neues Passwort bestätigen"));
+    await user.type(screen.getByLabelText("Neues Passwort"), NEXT);
+    await user.type(screen.getByLabelText("Neues Passwort bestätigen"), NEXT);
+    await user.click(submitDe);
+    await waitFor(() => expect(screen.getByRole("status")).toHaveTextContent("Passwort geändert. Ihre anderen Sitzungen wurden abgemeldet."));
+    // The request carries the form's language, so the server answers in it.
+    const init = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
+    expect(new Headers(init[1].headers).get("accept-language")).toBe("de");
   });
 });

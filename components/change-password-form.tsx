@@ -1,12 +1,11 @@
 "use client";
 
+import { useLocale, useTranslations } from "next-intl";
 import { useId, useState } from "react";
-import { checkPasswordLength } from "@/lib/password-strength";
+import { checkPasswordLength, MIN_PASSWORD_CHARS } from "@/lib/password-strength";
 import { apiFetch } from "./api-client";
 import { SESSIONS_CHANGED } from "./my-sessions";
 import { StrengthMeter, useStrength } from "./strength-meter";
-
-export const PASSWORD_CHANGED = "Password changed. Other sessions were signed out.";
 
 type FieldErrors = { current?: string; next?: string; confirm?: string; form?: string };
 
@@ -15,6 +14,9 @@ type FieldErrors = { current?: string; next?: string; confirm?: string; form?: s
  * page keeps working; every other session is signed out.
  */
 export function ChangePasswordForm({ email }: { email: string }) {
+  const t = useTranslations("auth.changePassword");
+  const tp = useTranslations("password");
+  const locale = useLocale();
   const ids = useId();
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
@@ -25,23 +27,23 @@ export function ChangePasswordForm({ email }: { email: string }) {
   const [done, setDone] = useState(false);
 
   // The same meter as the onboarding form (components/strength-meter.tsx).
-  const strength = useStrength(next, email);
+  const strength = useStrength(next, email, locale);
 
-  const length = checkPasswordLength(next);
+  const length = checkPasswordLength(next, locale);
   const currentError = server.current ?? null;
   const nextError = server.next ?? (touched.next && !length.ok ? length.message : null);
-  const confirmError = touched.confirm && confirm !== next ? "The passwords don't match." : null;
+  const confirmError = touched.confirm && confirm !== next ? tp("mismatch") : null;
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setTouched({ next: true, confirm: true });
     setDone(false);
     const missing: FieldErrors = {};
-    if (!current) missing.current = "Enter your current password.";
+    if (!current) missing.current = t("currentRequired");
     setServer(missing);
     if (!current || !length.ok || confirm !== next) return;
     setBusy(true);
-    const result = await apiFetch<null>("/api/me/password", { body: { current_password: current, new_password: next } });
+    const result = await apiFetch<null>("/api/me/password", { body: { current_password: current, new_password: next }, locale });
     setBusy(false);
     if (result.ok) {
       setCurrent("");
@@ -60,11 +62,11 @@ export function ChangePasswordForm({ email }: { email: string }) {
 
   return (
     <section className="card" aria-labelledby={`${ids}-title`}>
-      <h2 id={`${ids}-title`}>Change password</h2>
+      <h2 id={`${ids}-title`}>{t("heading")}</h2>
       <form onSubmit={onSubmit} noValidate aria-busy={busy}>
         <input type="email" name="username" autoComplete="username" value={email} readOnly hidden />
 
-        <label htmlFor={`${ids}-current`}>Current password</label>
+        <label htmlFor={`${ids}-current`}>{t("current")}</label>
         <input
           id={`${ids}-current`}
           type="password"
@@ -84,7 +86,7 @@ export function ChangePasswordForm({ email }: { email: string }) {
           </p>
         ) : null}
 
-        <label htmlFor={`${ids}-new`}>New password</label>
+        <label htmlFor={`${ids}-new`}>{t("new")}</label>
         <input
           id={`${ids}-new`}
           type="password"
@@ -105,12 +107,12 @@ export function ChangePasswordForm({ email }: { email: string }) {
               {nextError}
             </p>
           ) : (
-            <p className="muted">At least 12 characters, different from your current password.</p>
+            <p className="muted">{t("help", { min: MIN_PASSWORD_CHARS })}</p>
           )}
           <StrengthMeter strength={strength} password={next} />
         </div>
 
-        <label htmlFor={`${ids}-confirm`}>Confirm new password</label>
+        <label htmlFor={`${ids}-confirm`}>{t("confirm")}</label>
         <input
           id={`${ids}-confirm`}
           type="password"
@@ -135,12 +137,12 @@ export function ChangePasswordForm({ email }: { email: string }) {
         ) : null}
         <div className="actions">
           <button type="submit" disabled={busy}>
-            {busy ? "Changing password…" : "Change password"}
+            {t(busy ? "busy" : "submit")}
           </button>
         </div>
       </form>
       <div role="status" aria-live="polite">
-        {done ? <p className="alert success">{PASSWORD_CHANGED}</p> : null}
+        {done ? <p className="alert success">{t("done")}</p> : null}
       </div>
     </section>
   );

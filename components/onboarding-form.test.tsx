@@ -2,6 +2,7 @@ import { act, fireEvent, render, screen, waitFor } from "@testing-library/react"
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ADVERSARIAL_PASSWORDS } from "@/lib/testing/adversarial-passwords";
+import { setTestLocale } from "@/lib/testing/intl";
 import { OnboardingForm } from "./onboarding-form";
 
 const router = vi.hoisted(() => ({ replace: vi.fn(), push: vi.fn(), refresh: vi.fn() }));
@@ -421,5 +422,94 @@ describe("OnboardingForm: a reset link (kind reset)", () => {
     await user.type(confirmInput(), GOOD_PASSWORD);
     await user.click(screen.getByRole("button", { name: RESET_SUBMIT }));
     await waitFor(() => expect(router.replace).toHaveBeenCalledWith("/dashboard"));
+  });
+});
+
+describe("OnboardingForm in German (an invitation in German, or a reader who chose it)", () => {
+  const passwordDe = () => screen.getByLabelText("Neues Passwort");
+  const confirmDe = () => screen.getByLabelText("Passwort bestätigen");
+  const submitDe = () => screen.getByRole("button", { name: "Passwort festlegen und anmelden" });
+
+  it("greets, explains and labels in German, with the signed-in note", () => {
+    setTestLocale("de");
+    stubFetch();
+    render(<OnboardingForm email={EMAIL} token={TOKEN} signedInAs="grace@example.com" />);
+    expect(screen.getByText(/Sie wurden als/)).toHaveTextContent(`Sie wurden als ${EMAIL} eingeladen.`);
+    expect(screen.getAllByText(EMAIL, { selector: "strong" })).toHaveLength(2);
+    expect(screen.getByRole("note")).toHaveTextContent("Sie sind als grace@example.com angemeldet.");
+    expect(screen.getByText(/Mindestens 12 Zeichen\./)).toBeInTheDocument();
+    expect(submitDe()).toBeEnabled();
+  });
+
+  it("a reset link in German", () => {
+    setTestLocale("de");
+    stubFetch();
+    render(<OnboardingForm email={EMAIL} token={TOKEN} kind="reset" />);
+    expect(screen.getByText(/Wählen Sie ein neues Passwort für/)).toHaveTextContent(/Es muss sich vom aktuellen unterscheiden/);
+    expect(screen.getByRole("button", { name: "Neues Passwort festlegen und anmelden" })).toBeEnabled();
+  });
+
+  it("says the length rule and a mismatch in German, sending nothing", async () => {
+    setTestLocale("de");
+    const user = userEvent.setup();
+    const fetchMock = stubFetch();
+    render(<OnboardingForm email={EMAIL} token={TOKEN} />);
+    await user.type(passwordDe(), "kurz");
+    await user.type(confirmDe(), "anders");
+    await user.click(submitDe());
+    expect(await screen.findByText("Verwenden Sie mindestens 12 Zeichen (dieses Passwort hat 4).")).toHaveAttribute("role", "alert");
+    expect(screen.getByText("Die Passwörter stimmen nicht überein.")).toHaveAttribute("role", "alert");
+    expect(passwordDe()).toHaveFocus();
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+
+  it("refuses a weak password with the German policy sentence and zxcvbn's German feedback, in the meter too", { timeout: 20_000 }, async () => {
+    setTestLocale("de");
+    const user = userEvent.setup();
+    const fetchMock = stubFetch();
+    render(<OnboardingForm email={EMAIL} token={TOKEN} />);
+    await user.type(passwordDe(), "password1234password");
+    await user.type(confirmDe(), "password1234password");
+    await user.click(submitDe());
+    await waitFor(() => expect(passwordDe()).toHaveAttribute("aria-invalid", "true"));
+    const error = screen.getByText(/^Dieses Passwort ist zu leicht zu erraten\. \S/);
+    expect(error).toHaveAttribute("role", "alert");
+    // zxcvbn's hint is German (@zxcvbn-ts/language-de), not its English sentence.
+    expect(error.textContent).not.toMatch(/\b(the|is|are|avoid|add)\b/i);
+    const meter = await screen.findByTestId("strength", {}, { timeout: 10_000 });
+    expect(meter.textContent).toMatch(/^Stärke: (Sehr schwach|Schwach|Mittel) – \S/);
+    expect(meter.textContent).not.toMatch(/\b(the|is|are|avoid|add)\b/i);
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+
+  it("asks the server in German, and shows its answer and the busy label", async () => {
+    setTestLocale("de");
+    const user = userEvent.setup();
+    const claim = deferred<Response>();
+    const fetchMock = stubFetch({ claim: () => claim.promise });
+    render(<OnboardingForm email={EMAIL} token={TOKEN} />);
+    await user.type(passwordDe(), GOOD_PASSWORD);
+    await user.type(confirmDe(), GOOD_PASSWORD);
+    await user.click(submitDe());
+    expect(await screen.findByRole("button", { name: "Ihr Konto wird eingerichtet…" })).toBeDisabled();
+    for (const [, init] of fetchMock.mock.calls) expect(new Headers(init?.headers).get("accept-language")).toBe("de");
+    await act(async () => claim.resolve(json({ error: { code: "invitation_revoked", message: "Diese Einladung wurde widerrufen." } }, 410)));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Diese Einladung wurde widerrufen.");
+  });
+
+  it("a network failure is reported in German", async () => {
+    setTestLocale("de");
+    const user = userEvent.setup();
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => {
+        throw new TypeError("Failed to fetch");
+      }),
+    );
+    render(<OnboardingForm email={EMAIL} token={TOKEN} />);
+    await user.type(passwordDe(), GOOD_PASSWORD);
+    await user.type(confirmDe(), GOOD_PASSWORD);
+    await user.click(submitDe());
+    expect(await screen.findByRole("alert")).toHaveTextContent("Der Server ist nicht erreichbar.");
   });
 });

@@ -1,8 +1,9 @@
 "use client";
 
 import { useRouter } from "next/navigation";
+import { useLocale, useTranslations } from "next-intl";
 import { useEffect, useId, useRef, useState } from "react";
-import { checkPasswordLength, checkPasswordPolicy } from "@/lib/password-strength";
+import { checkPasswordLength, checkPasswordPolicy, MIN_PASSWORD_CHARS } from "@/lib/password-strength";
 import { StrengthMeter, useStrength } from "./strength-meter";
 import { apiFetch } from "./api-client";
 
@@ -16,10 +17,19 @@ type Props = {
   kind?: "invite" | "reset";
 };
 
+const strong = (chunks: React.ReactNode) => <strong>{chunks}</strong>;
 
+/**
+ * Speaks the language of the nearest NextIntlClientProvider: the onboarding page wraps it in its
+ * invitation's language (unless the reader chose one), and so are its policy messages, its strength
+ * meter and the server's answers (sent that language as Accept-Language).
+ */
 export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Props) {
   const reset = kind === "reset";
   const router = useRouter();
+  const t = useTranslations("onboarding.form");
+  const tp = useTranslations("password");
+  const locale = useLocale();
   const ids = useId();
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
@@ -45,11 +55,11 @@ export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Pr
   }, []);
 
   // The strength estimator (and its dictionaries) loads only once someone types.
-  const strength = useStrength(password, email);
+  const strength = useStrength(password, email, locale);
 
-  const length = checkPasswordLength(password);
+  const length = checkPasswordLength(password, locale);
   const passwordError = touched.password && !length.ok ? length.message : policyError;
-  const confirmError = touched.confirm && confirm !== password ? "The passwords don't match." : null;
+  const confirmError = touched.confirm && confirm !== password ? tp("mismatch") : null;
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -60,7 +70,7 @@ export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Pr
     if (confirm !== password) return confirmRef.current?.focus();
     setBusy(true);
     // The server's own rule (lib/password-strength.ts), so a password the meter calls weak is never sent.
-    const policy = await checkPasswordPolicy(password, email).catch(() => ({ ok: true }) as const);
+    const policy = await checkPasswordPolicy(password, email, locale).catch(() => ({ ok: true }) as const);
     if (!policy.ok) {
       setPolicyError(policy.message);
       setBusy(false);
@@ -68,11 +78,12 @@ export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Pr
       return;
     }
     // A fresh onboarding token for this attempt: it lives 15 minutes, a form can sit open longer.
-    const issued = await apiFetch<{ onboarding_token: string }>(`/api/onboarding/get_token?token=${encodeURIComponent(token)}`);
+    const issued = await apiFetch<{ onboarding_token: string }>(`/api/onboarding/get_token?token=${encodeURIComponent(token)}`, { locale });
     const claimed = issued.ok
       ? await apiFetch<{ user: { email: string } }>("/api/onboarding/claim_token", {
           body: { token, password },
           headers: { Authorization: `Bearer ${issued.data.onboarding_token}` },
+          locale,
         })
       : issued;
     if (!claimed.ok) {
@@ -95,23 +106,13 @@ export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Pr
     <form onSubmit={onSubmit} noValidate aria-busy={busy}>
       {signedInAs ? (
         <p className="alert info" role="note">
-          You are signed in as <strong>{signedInAs}</strong>. Finishing this will sign you out of that account and sign you in as{" "}
-          <strong>{email}</strong>.
+          {t.rich("signedInAs", { current: signedInAs, email, strong })}
         </p>
       ) : null}
-      {reset ? (
-        <p>
-          Choose a new password for <strong>{email}</strong>. It must differ from the current one. Every device signed in to this account will be
-          signed out, and this browser will be signed in.
-        </p>
-      ) : (
-        <p>
-          You were invited as <strong>{email}</strong>. Choose a password to finish setting up your account.
-        </p>
-      )}
+      <p>{t.rich(reset ? "introReset" : "introInvite", { email, strong })}</p>
       <input type="email" name="username" autoComplete="username" value={email} readOnly hidden />
 
-      <label htmlFor={`${ids}-password`}>New password</label>
+      <label htmlFor={`${ids}-password`}>{t("newPassword")}</label>
       <input
         id={`${ids}-password`}
         type="password"
@@ -131,12 +132,12 @@ export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Pr
         {passwordError ? (
           <p className="field-error" role="alert">{passwordError}</p>
         ) : (
-          <p className="muted">At least 12 characters. Long phrases of unrelated words work well.</p>
+          <p className="muted">{t("help", { min: MIN_PASSWORD_CHARS })}</p>
         )}
         <StrengthMeter strength={strength} password={password} />
       </div>
 
-      <label htmlFor={`${ids}-confirm`}>Confirm password</label>
+      <label htmlFor={`${ids}-confirm`}>{t("confirmPassword")}</label>
       <input
         id={`${ids}-confirm`}
         type="password"
@@ -162,7 +163,7 @@ export function OnboardingForm({ email, token, signedInAs, kind = "invite" }: Pr
       ) : null}
       <div className="actions">
         <button type="submit" disabled={busy}>
-          {reset ? (busy ? "Saving your new password…" : "Set new password and sign in") : busy ? "Setting up your account…" : "Set password and sign in"}
+          {reset ? t(busy ? "busyReset" : "submitReset") : t(busy ? "busyInvite" : "submitInvite")}
         </button>
       </div>
     </form>

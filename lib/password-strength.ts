@@ -23,7 +23,7 @@ const L33T_MAX_SUBSTITUTIONS = 3;
 export type StrengthResult = { score: 0 | 1 | 2 | 3 | 4; warning: string | null; suggestions: string[] };
 
 type Checker = { check(password: string, userInputs?: (string | number)[]): StrengthResult & Record<string, unknown> };
-type Translations = NonNullable<ConstructorParameters<typeof import("@zxcvbn-ts/core").ZxcvbnFactory>[0]["translations"]>;
+type Translations = import("@zxcvbn-ts/core").TranslationKeys;
 
 /**
  * zxcvbn's feedback sentences per language. Only these differ between languages: every checker
