@@ -1,4 +1,8 @@
-// Audit events as sentences a person reads. The action codes (`user.login_failed`) never reach the page.
+// Audit events as sentences a person reads, in the reader's language (messages/<l>/audit.json). The
+// action codes (`user.login_failed`) never reach the page.
+import type { createTranslator } from "next-intl";
+import type { Messages } from "@/messages";
+
 export type AuditEventView = {
   id: string;
   action: string;
@@ -11,56 +15,56 @@ export type AuditEventView = {
   created_at: string;
 };
 
-export const ACTION_LABELS: Record<string, string> = {
-  "invitation.created": "Invited",
-  "invitation.replaced": "Invitation replaced",
-  "invitation.reissued": "Link re-issued",
-  "invitation.revoked": "Invitation revoked",
-  "invitation.claimed": "Invitation accepted",
-  "invitation.claim_rejected": "Claim rejected",
-  "user.login": "Signed in",
-  "user.login_failed": "Sign-in failed",
-  "user.logout": "Signed out",
-  "user.sessions_revoked": "Other sessions signed out",
-  "user.session_revoked": "Session ended",
-  "user.role_changed": "Role changed",
-  "user.disabled": "User disabled",
-  "user.enabled": "User enabled",
-  "user.deleted": "User deleted",
-  "invitation.reset_issued": "Password reset link issued",
-  "user.password_changed": "Password changed",
-  "user.password_change_failed": "Password change failed",
-  "user.reauthenticated": "Password confirmed",
-  "user.reauth_failed": "Password confirmation failed",
-  "email.sent": "Email sent",
-  "email.failed": "Email failed",
-  "user.reset_request_dropped": "Reset request dropped",
-  "audit.exported": "Audit exported",
-  "admin.bootstrapped": "First admin created",
-};
+/** Every action the log knows, in the order the filter offers them; each has a label in messages/<l>/audit.json `actions`. */
+export const ACTION_CODES = [
+  "invitation.created",
+  "invitation.replaced",
+  "invitation.reissued",
+  "invitation.revoked",
+  "invitation.claimed",
+  "invitation.claim_rejected",
+  "user.login",
+  "user.login_failed",
+  "user.logout",
+  "user.sessions_revoked",
+  "user.session_revoked",
+  "user.role_changed",
+  "user.disabled",
+  "user.enabled",
+  "user.deleted",
+  "invitation.reset_issued",
+  "user.password_changed",
+  "user.password_change_failed",
+  "user.reauthenticated",
+  "user.reauth_failed",
+  "email.sent",
+  "email.failed",
+  "user.reset_request_dropped",
+  "audit.exported",
+  "admin.bootstrapped",
+] as const;
 
-const MAIL_KINDS: Record<string, string> = {
-  invitation: "the invitation email",
-  reset: "the password reset email",
-  invitation_accepted: "the invitation-accepted notice",
-  password_changed: "the password-changed notice",
-  reset_claimed: "the password-reset notice",
-};
+/** The translator of the `audit` messages: useTranslations("audit") or await getTranslations("audit"). */
+export type AuditTranslator = ReturnType<typeof createTranslator<Messages, "audit">>;
+type Key = Parameters<AuditTranslator>[0];
 
-const REJECTIONS: Record<string, string> = {
-  invitation_already_used: "link already used",
-  invitation_revoked: "link revoked",
-  invitation_expired: "link expired",
-  invitation_not_found: "link not valid",
-  weak_password: "password too weak",
-  invalid_onboarding_token: "onboarding session expired",
-  onboarding_token_mismatch: "onboarding session for another link",
-  rate_limited: "too many attempts",
-  user_disabled: "account disabled",
-};
+const MAIL_KINDS = new Set(["invitation", "reset", "invitation_accepted", "password_changed", "reset_claimed"]);
 
-function email(who: { email: string } | null | undefined, fallback: string): string {
-  return who?.email ?? fallback;
+const REJECTIONS = new Set([
+  "invitation_already_used",
+  "invitation_revoked",
+  "invitation_expired",
+  "invitation_not_found",
+  "weak_password",
+  "invalid_onboarding_token",
+  "onboarding_token_mismatch",
+  "rate_limited",
+  "user_disabled",
+]);
+
+/** The filter's label of an action code ("Invited"), or the code in words for one this page does not know. */
+export function actionLabel(t: AuditTranslator, code: string): string {
+  return (ACTION_CODES as readonly string[]).includes(code) ? t(`actions.${code}` as Key) : words(code);
 }
 
 function str(v: unknown): string | null {
@@ -72,72 +76,93 @@ function words(code: string): string {
   return code.replace(/[._]+/g, " ").trim();
 }
 
-export function auditSentence(e: AuditEventView): string {
+/** An event as one sentence in the translator's language; addresses, devices and unknown reasons are shown as recorded. */
+export function auditSentence(e: AuditEventView, t: AuditTranslator): string {
   const d = e.details ?? {};
-  const actor = email(e.actor, "someone");
-  const target = email(e.target, str(d.email) ?? "an unknown address");
+  const actor = e.actor?.email ?? t("someone");
+  const target = e.target?.email ?? str(d.email) ?? t("unknownAddress");
+  const role = (value: unknown) => {
+    const r = str(value);
+    return r === "admin" || r === "member" ? t(`roles.${r}`) : r;
+  };
+  const mail = () => {
+    const kind = str(d.kind);
+    return kind && MAIL_KINDS.has(kind) ? t(`mailKinds.${kind}` as Key) : t("mailKinds.other");
+  };
+  const reason = str(d.reason);
+  const device = str(d.user_agent);
+  const withDetail = (text: string, detail: string | null) => (detail ? t("s.withDetail", { text, detail }) : text);
   switch (e.action) {
-    case "invitation.created":
-      return `${actor} invited ${target}${str(d.role) ? ` as ${str(d.role)}` : ""}`;
-    case "invitation.replaced":
-      return `${actor} replaced the pending invitation for ${target}${str(d.role) ? ` (as ${str(d.role)})` : ""}`;
+    case "invitation.created": {
+      const as = role(d.role);
+      return as ? t("s.invitedAs", { actor, target, role: as }) : t("s.invited", { actor, target });
+    }
+    case "invitation.replaced": {
+      const as = role(d.role);
+      return as ? t("s.replacedAs", { actor, target, role: as }) : t("s.replaced", { actor, target });
+    }
     case "invitation.reissued":
-      return `${actor} re-issued the invitation link for ${target}`;
+      return t("s.reissued", { actor, target });
     case "invitation.revoked":
-      return `${actor} revoked the invitation for ${target}`;
+      return t("s.revoked", { actor, target });
     case "invitation.claimed":
-      return d.kind === "reset" ? `${target} reset their password with a reset link` : `${target} accepted the invitation and set a password`;
+      return d.kind === "reset" ? t("s.claimedReset", { target }) : t("s.claimed", { target });
     case "invitation.reset_issued":
-      return d.requested === "self_service"
-        ? `a password reset link was emailed to ${target} (asked for on the sign-in page)`
-        : `${actor} issued a password reset link for ${target}`;
+      return d.requested === "self_service" ? t("s.resetSelfService", { target }) : t("s.resetIssued", { actor, target });
     case "email.sent":
-      return `${MAIL_KINDS[str(d.kind) ?? ""] ?? "an email"} was delivered to ${target}`;
+      return t("s.emailSent", { mail: mail(), target });
     case "email.failed":
-      return `${MAIL_KINDS[str(d.kind) ?? ""] ?? "an email"} to ${target} could not be delivered${str(d.reason) ? `: ${words(str(d.reason)!)}` : ""}`;
+      return reason ? t("s.emailFailedWhy", { mail: mail(), target, reason: words(reason) }) : t("s.emailFailed", { mail: mail(), target });
     case "user.reset_request_dropped":
-      return `a reset request for ${target} was dropped${str(d.reason) ? ` (${words(str(d.reason)!)})` : ""}`;
+      return reason ? t("s.resetDroppedWhy", { target, reason: words(reason) }) : t("s.resetDropped", { target });
     case "user.password_changed":
-      return `${actor} changed their password`;
+      return t("s.passwordChanged", { actor });
     case "user.password_change_failed":
-      return `${actor} failed to change their password (wrong current password)`;
+      return t("s.passwordChangeFailed", { actor });
     case "user.reauthenticated":
-      return `${actor} confirmed their password to continue`;
+      return t("s.reauthenticated", { actor });
     case "user.reauth_failed":
-      return `${actor} failed to confirm their password (wrong password)`;
+      return t("s.reauthFailed", { actor });
     case "invitation.claim_rejected": {
-      const reason = str(d.reason) ?? str(d.code);
-      const why = reason ? (REJECTIONS[reason] ?? words(reason)) : "link not usable";
-      return `claim rejected: ${why}${e.target ? ` (${e.target.email})` : ""}`;
+      const code = reason ?? str(d.code);
+      const why = code ? (REJECTIONS.has(code) ? t(`rejections.${code}` as Key) : words(code)) : t("rejections.other");
+      return withDetail(t("s.claimRejected", { why }), e.target?.email ?? null);
     }
     case "user.login":
-      return `${email(e.actor, target)} signed in`;
+      return t("s.login", { who: e.actor?.email ?? target });
     case "user.login_failed":
-      return `failed sign-in for ${e.target ? e.target.email : (str(d.email) ?? "an address with no account")}`;
+      return t("s.loginFailed", { who: e.target?.email ?? str(d.email) ?? t("noAccountAddress") });
     case "user.logout":
-      return `${email(e.actor, target)} signed out`;
-    case "user.sessions_revoked": {
-      const n = typeof d.revoked === "number" ? d.revoked : null;
-      return `${actor} signed out ${n === null ? "their other sessions" : `${n} other session${n === 1 ? "" : "s"}`}`;
-    }
+      return t("s.logout", { who: e.actor?.email ?? target });
+    case "user.sessions_revoked":
+      return typeof d.revoked === "number" ? t("s.sessionsRevoked", { actor, count: d.revoked }) : t("s.sessionsRevokedAll", { actor });
     case "user.session_revoked":
-      return e.actor && e.target && e.actor.id !== e.target.id
-        ? `${actor} ended a session of ${target}${d.user_agent ? ` (${str(d.user_agent)})` : ""}`
-        : `${actor} ended one of their sessions${d.user_agent ? ` (${str(d.user_agent)})` : ""}`;
-    case "user.role_changed":
-      return `${actor} changed ${target}'s role${str(d.from) ? ` from ${str(d.from)}` : ""}${str(d.to) ? ` to ${str(d.to)}` : ""}`;
+      return withDetail(
+        e.actor && e.target && e.actor.id !== e.target.id ? t("s.sessionRevokedOf", { actor, target }) : t("s.sessionRevokedOwn", { actor }),
+        device,
+      );
+    case "user.role_changed": {
+      const from = role(d.from);
+      const to = role(d.to);
+      if (from && to) return t("s.roleChangedFromTo", { actor, target, from, to });
+      if (from) return t("s.roleChangedFrom", { actor, target, from });
+      if (to) return t("s.roleChangedTo", { actor, target, to });
+      return t("s.roleChanged", { actor, target });
+    }
     case "user.disabled":
-      return `${actor} disabled ${target}`;
+      return t("s.disabled", { actor, target });
     case "user.enabled":
-      return `${actor} enabled ${target}`;
+      return t("s.enabled", { actor, target });
     case "user.deleted":
-      return `${actor} deleted ${target}`;
+      return t("s.deleted", { actor, target });
     case "audit.exported":
-      return `${actor} exported the audit log`;
+      return t("s.exported", { actor });
     case "admin.bootstrapped":
-      return e.target ? `first admin ${e.target.email} was created at start-up` : "an invitation for the first admin was created at start-up";
-    default:
-      return `${e.actor ? `${e.actor.email}: ` : ""}${words(e.action)}${e.target ? ` (${e.target.email})` : ""}`;
+      return e.target ? t("s.bootstrapped", { email: e.target.email }) : t("s.bootstrappedInvitation");
+    default: {
+      const what = e.actor ? t("s.unknownBy", { actor: e.actor.email, what: words(e.action) }) : words(e.action);
+      return withDetail(what, e.target?.email ?? null);
+    }
   }
 }
 

@@ -1,8 +1,9 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { ensureRecentPassword } from "./api-client";
-import { ACTION_LABELS, auditSentence, normalizeEvent } from "./audit-sentence";
+import { ACTION_CODES, actionLabel, auditSentence, normalizeEvent } from "./audit-sentence";
 import { ListBody, Pager } from "./list-parts";
 import { RelativeTime } from "./relative-time";
 import { apiUrl, useApiGet, useQueryParams } from "./use-list";
@@ -11,6 +12,7 @@ type Page = { events: Record<string, unknown>[]; next_cursor?: string | null };
 const FILTERS = ["action", "actor", "target", "from", "to"] as const;
 
 export function AuditView() {
+  const t = useTranslations("audit");
   const { get, set } = useQueryParams();
   const values = Object.fromEntries(FILTERS.map((k) => [k, get(k)])) as Record<(typeof FILTERS)[number], string>;
   const cursor = get("cursor");
@@ -27,7 +29,7 @@ export function AuditView() {
   return (
     <section className="card" aria-labelledby="audit-title">
       <div className="page-head">
-        <h1 id="audit-title">Audit log</h1>
+        <h1 id="audit-title">{t("page.title")}</h1>
         <a
           className="button secondary"
           href={exportHref}
@@ -47,7 +49,7 @@ export function AuditView() {
             }
           }}
         >
-          Export CSV
+          {t("page.export")}
         </a>
       </div>
       <form
@@ -59,53 +61,53 @@ export function AuditView() {
         }}
       >
         <div>
-          <label htmlFor="audit-action">What</label>
+          <label htmlFor="audit-action">{t("page.what")}</label>
           <select id="audit-action" value={draft.action} onChange={(e) => set({ action: e.target.value || null })}>
-            <option value="">Everything</option>
-            {Object.entries(ACTION_LABELS).map(([code, label]) => (
+            <option value="">{t("page.everything")}</option>
+            {ACTION_CODES.map((code) => (
               <option key={code} value={code}>
-                {label}
+                {actionLabel(t, code)}
               </option>
             ))}
           </select>
         </div>
         <div>
-          <label htmlFor="audit-actor">Done by (email)</label>
+          <label htmlFor="audit-actor">{t("page.actor")}</label>
           <input id="audit-actor" type="search" value={draft.actor} onChange={(e) => setDraft({ ...draft, actor: e.target.value })} />
         </div>
         <div>
-          <label htmlFor="audit-target">Done to (email)</label>
+          <label htmlFor="audit-target">{t("page.target")}</label>
           <input id="audit-target" type="search" value={draft.target} onChange={(e) => setDraft({ ...draft, target: e.target.value })} />
         </div>
         <div>
-          <label htmlFor="audit-from">From</label>
+          <label htmlFor="audit-from">{t("page.from")}</label>
           <input id="audit-from" type="date" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} />
         </div>
         <div>
-          <label htmlFor="audit-to">To</label>
+          <label htmlFor="audit-to">{t("page.to")}</label>
           <input id="audit-to" type="date" value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.target.value })} />
         </div>
         <div className="filter-buttons">
           <button type="submit" className="secondary">
-            Apply
+            {t("page.apply")}
           </button>
           {filtered ? (
             <button type="button" className="link" onClick={() => set(Object.fromEntries(FILTERS.map((k) => [k, null])))}>
-              Clear
+              {t("page.clear")}
             </button>
           ) : null}
         </div>
       </form>
-      <ListBody state={state} reload={reload} isEmpty={(d) => d.events.length === 0} empty={filtered ? "No events match these filters." : "Nothing has happened yet."}>
+      <ListBody state={state} reload={reload} isEmpty={(d) => d.events.length === 0} empty={filtered ? t("page.emptyFiltered") : t("page.empty")}>
         {(data) => (
           <>
             <div className="table-wrap">
-              <table className="stack" aria-label="Audit log">
+              <table className="stack" aria-label={t("page.tableLabel")}>
                 <thead>
                   <tr>
-                    <th>When</th>
-                    <th>What happened</th>
-                    <th>From</th>
+                    <th>{t("page.colWhen")}</th>
+                    <th>{t("page.colWhat")}</th>
+                    <th>{t("page.colFrom")}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -113,13 +115,13 @@ export function AuditView() {
                     const e = normalizeEvent(raw);
                     return (
                       <tr key={e.id}>
-                        <td data-label="When">
-                          <RelativeTime iso={e.created_at} />
+                        <td data-label={t("page.colWhen")}>
+                          <RelativeTime iso={e.created_at} exact />
                         </td>
-                        <td className="cell-primary" data-label="What">
-                          {auditSentence(e)}
+                        <td className="cell-primary" data-label={t("page.colWhatShort")}>
+                          {auditSentence(e, t)}
                         </td>
-                        <td data-label="From" title={e.user_agent ?? undefined}>
+                        <td data-label={t("page.colFrom")} title={e.user_agent ?? undefined}>
                           {e.ip ?? <span className="muted">—</span>}
                         </td>
                       </tr>

@@ -1,10 +1,12 @@
 "use client";
 
+import { useLocale, useTranslations } from "next-intl";
 import { useId, useState } from "react";
+import type { Locale } from "@/lib/i18n/locales";
 import { apiFetch } from "./api-client";
 import { CopyButton } from "./copy-link";
 import { downloadText, toCsv } from "./csv";
-import { LIFETIMES } from "./invite-form";
+import { LanguageSelect, LIFETIMES } from "./invite-form";
 import { parseEmailList } from "./parse-emails";
 import { EmailText } from "./email-text";
 
@@ -13,26 +15,39 @@ export type BulkResult = { email: string; outcome: BulkOutcome | string; invitat
 
 export const MAX_BULK = 500;
 
-const OUTCOMES: Record<string, { text: string; badge: string }> = {
-  invited: { text: "Invited", badge: "invited" },
-  replaced: { text: "Replaced (old link stopped working)", badge: "replaced" },
-  invitation_pending: { text: "Already has a pending invitation", badge: "pending" },
-  user_exists: { text: "Already has an account", badge: "neutral" },
-  invalid_email: { text: "Not a usable address", badge: "revoked" },
-  domain_not_allowed: { text: "Domain not allowed", badge: "revoked" },
-  duplicate: { text: "Listed twice (invited once)", badge: "neutral" },
-  rate_limited: { text: "Too many invitations for now; try later", badge: "expired" },
+// Each outcome's badge; its words are messages/<l>/admin.json bulk.outcomes.<outcome>.
+const OUTCOME_BADGES: Record<BulkOutcome, string> = {
+  invited: "invited",
+  replaced: "replaced",
+  invitation_pending: "pending",
+  user_exists: "neutral",
+  invalid_email: "revoked",
+  domain_not_allowed: "revoked",
+  duplicate: "neutral",
+  rate_limited: "expired",
 };
 
-export function outcomeText(outcome: string): string {
-  return OUTCOMES[outcome]?.text ?? outcome.replace(/[._]+/g, " ");
+function isKnownOutcome(outcome: string): outcome is BulkOutcome {
+  return Object.hasOwn(OUTCOME_BADGES, outcome);
+}
+
+/** An outcome in words of the reader's language; one this page does not know is shown as words, not a code. */
+export function useOutcomeText(): (outcome: string) => string {
+  const t = useTranslations("admin.bulk.outcomes");
+  return (outcome) => (isKnownOutcome(outcome) ? t(outcome) : outcome.replace(/[._]+/g, " "));
 }
 
 /** Paste a list, invite them all, see each outcome; the new links can be saved as one CSV file. */
 export function BulkInvite({ onDone }: { onDone?: () => void }) {
   const ids = useId();
+  const t = useTranslations("admin.bulk");
+  const tInvite = useTranslations("admin.invite");
+  const outcomeText = useOutcomeText();
   const [text, setText] = useState("");
   const [role, setRole] = useState<"member" | "admin">("member");
+  // The admin's own language until they pick another: every invitation of the list is written in it.
+  const uiLocale = useLocale();
+  const [locale, setLocale] = useState<Locale>(uiLocale);
   const [seconds, setSeconds] = useState(7 * 86400);
   const [replace, setReplace] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -46,15 +61,15 @@ export function BulkInvite({ onDone }: { onDone?: () => void }) {
     event.preventDefault();
     setError(null);
     setResults(null);
-    if (emails.length === 0) return setError("Paste at least one email address.");
-    if (emails.length > MAX_BULK) return setError(`That is ${emails.length} addresses; invite at most ${MAX_BULK} at once.`);
+    if (emails.length === 0) return setError(t("noAddresses"));
+    if (emails.length > MAX_BULK) return setError(t("tooMany", { count: emails.length, max: MAX_BULK }));
     setBusy(true);
     try {
       const result = await apiFetch<{ results: BulkResult[] }>("/api/invitations/bulk", {
-        body: { emails, role, expires_in_seconds: seconds, ...(replace ? { replace: true } : {}) },
+        body: { emails, role, expires_in_seconds: seconds, locale, ...(replace ? { replace: true } : {}) },
       });
       if (!result.ok) {
-        setError(result.status === 404 || result.status === 405 ? "Bulk invitations are not available on this server yet." : result.message);
+        setError(result.status === 404 || result.status === 405 ? t("notAvailable") : result.message);
         return;
       }
       setResults(result.data.results);
@@ -71,7 +86,7 @@ export function BulkInvite({ onDone }: { onDone?: () => void }) {
   return (
     <>
       <form onSubmit={onSubmit} noValidate aria-busy={busy}>
-        <label htmlFor={`${ids}-list`}>Email addresses</label>
+        <label htmlFor={`${ids}-list`}>{t("addresses")}</label>
         <textarea
           id={`${ids}-list`}
           value={text}
@@ -81,35 +96,38 @@ export function BulkInvite({ onDone }: { onDone?: () => void }) {
           placeholder={"ada@example.com\nGrace Hopper <grace@example.com>; alan@example.com"}
         />
         <p id={`${ids}-hint`} className="hint">
-          One per line, or separated by commas or semicolons; <code>Name &lt;address&gt;</code> works too. Up to {MAX_BULK}.
-          {text.trim() ? ` ${emails.length} address${emails.length === 1 ? "" : "es"} found.` : ""}
+          {t.rich("hint", { max: MAX_BULK, code: (chunks) => <code>{chunks}</code> })}
+          {text.trim() ? ` ${t("found", { count: emails.length })}` : ""}
         </p>
         <div className="row">
           <div>
-            <label htmlFor={`${ids}-role`}>Role for all</label>
+            <label htmlFor={`${ids}-role`}>{t("role")}</label>
             <select id={`${ids}-role`} value={role} onChange={(e) => setRole(e.target.value as "member" | "admin")} disabled={busy}>
-              <option value="member">Member</option>
-              <option value="admin">Admin</option>
+              <option value="member">{tInvite("roleMember")}</option>
+              <option value="admin">{tInvite("roleAdmin")}</option>
             </select>
           </div>
           <div>
-            <label htmlFor={`${ids}-expires`}>Links valid for</label>
+            <label htmlFor={`${ids}-locale`}>{tInvite("language")}</label>
+            <LanguageSelect id={`${ids}-locale`} value={locale} onChange={setLocale} disabled={busy} />
+          </div>
+          <div>
+            <label htmlFor={`${ids}-expires`}>{t("validFor")}</label>
             <select id={`${ids}-expires`} value={seconds} onChange={(e) => setSeconds(Number(e.target.value))} disabled={busy}>
               {LIFETIMES.map((l) => (
                 <option key={l.seconds} value={l.seconds}>
-                  {l.label}
+                  {tInvite("days", { count: l.days })}
                 </option>
               ))}
             </select>
           </div>
         </div>
         <label className="check">
-          <input type="checkbox" checked={replace} onChange={(e) => setReplace(e.target.checked)} disabled={busy} /> Replace pending invitations (their old
-          links stop working)
+          <input type="checkbox" checked={replace} onChange={(e) => setReplace(e.target.checked)} disabled={busy} /> {t("replace")}
         </label>
         <div className="actions">
           <button type="submit" disabled={busy}>
-            {busy ? "Inviting…" : "Invite all"}
+            {busy ? tInvite("inviting") : t("submit")}
           </button>
         </div>
       </form>
@@ -117,9 +135,11 @@ export function BulkInvite({ onDone }: { onDone?: () => void }) {
         {error ? <p className="alert error">{error}</p> : null}
         {results ? (
           <p className="alert success">
-            {emailed > 0
-              ? `Done: ${emailed} invitation${emailed === 1 ? "" : "s"} emailed${made > emailed ? `, ${made - emailed} link${made - emailed === 1 ? "" : "s"} to send yourself` : ""}, ${results.length - made} not invited. The list above shows each delivery; the links are shown only here and now.`
-              : `Done: ${made} new link${made === 1 ? "" : "s"} made, ${results.length - made} not invited. The links are shown only here and now.`}
+            {emailed === 0
+              ? t("doneLinks", { made, notInvited: results.length - made })
+              : made > emailed
+                ? t("doneEmailedAndLinks", { emailed, links: made - emailed, notInvited: results.length - made })
+                : t("doneEmailed", { emailed, notInvited: results.length - made })}
           </p>
         ) : null}
       </div>
@@ -139,36 +159,36 @@ export function BulkInvite({ onDone }: { onDone?: () => void }) {
                   )
                 }
               >
-                Download {made} link{made === 1 ? "" : "s"} (CSV)
+                {t("download", { count: made })}
               </button>
             </div>
           ) : null}
           <div className="table-wrap">
-            <table className="stack" aria-label="Bulk invitation results">
+            <table className="stack" aria-label={t("resultsLabel")}>
               <thead>
                 <tr>
-                  <th>Email</th>
-                  <th>Outcome</th>
-                  <th>Link</th>
+                  <th>{t("colEmail")}</th>
+                  <th>{t("colOutcome")}</th>
+                  <th>{t("colLink")}</th>
                 </tr>
               </thead>
               <tbody>
                 {results.map((r, i) => (
                   <tr key={`${i}-${r.email}`}>
-                    <td className="cell-primary" data-label="Email">
+                    <td className="cell-primary" data-label={t("colEmail")}>
                       <EmailText email={r.email} />
                     </td>
-                    <td data-label="Outcome">
+                    <td data-label={t("colOutcome")}>
                       <span className="outcome">
-                        <span className={`status ${OUTCOMES[r.outcome]?.badge ?? ""}`}>{outcomeText(r.outcome)}</span>
-                        {r.invitation?.emailed ? <span className="emailed-to">Invitation emailed to {r.email}</span> : null}
+                        <span className={`status ${isKnownOutcome(r.outcome) ? OUTCOME_BADGES[r.outcome] : ""}`}>{outcomeText(r.outcome)}</span>
+                        {r.invitation?.emailed ? <span className="emailed-to">{t("emailedTo", { email: r.email })}</span> : null}
                       </span>
                     </td>
-                    <td data-label="Link">
+                    <td data-label={t("colLink")}>
                       {r.invitation?.url ? (
                         <span className="link-cell">
                           <code data-testid="bulk-link">{r.invitation.url}</code>
-                          <CopyButton text={r.invitation.url} label={`Copy link for ${r.email}`} />
+                          <CopyButton text={r.invitation.url} label={t("copyLinkFor", { email: r.email })} />
                         </span>
                       ) : (
                         <span className="muted">—</span>

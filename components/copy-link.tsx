@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 
 /** Copies text to the clipboard; `copied` says whether the last copy worked. */
@@ -20,12 +21,13 @@ function useCopy(text: string): { copied: boolean; copy: () => Promise<void> } {
 
 /** A read-only link (selected on focus) with its Copy button. */
 export function LinkBox({ url, label, buttonClassName }: { url: string; label: string; buttonClassName?: string }) {
+  const t = useTranslations("admin.copy");
   const { copied, copy } = useCopy(url);
   return (
     <div className="link-box">
       <input aria-label={label} value={url} readOnly onFocus={(e) => e.currentTarget.select()} />
       <button type="button" className={buttonClassName} onClick={copy}>
-        {copied ? "Copied" : "Copy link"}
+        {copied ? t("copied") : t("copyLink")}
       </button>
     </div>
   );
@@ -46,13 +48,20 @@ export function CopyLink({
   action?: "made" | "re-issued";
   kind?: "invite" | "reset";
 }) {
-  const what = kind === "reset" ? "Password reset link" : "Invitation link";
+  const t = useTranslations("admin.copy");
+  const what = kind === "reset" ? t("resetLink") : t("invitationLink");
+  const b = (chunks: React.ReactNode) => <strong>{chunks}</strong>;
+  const sentence =
+    kind === "reset"
+      ? action === "re-issued"
+        ? t.rich("freshResetReissued", { email, b })
+        : t.rich("freshReset", { email, b })
+      : action === "re-issued"
+        ? t.rich("freshInviteReissued", { email, b })
+        : t.rich("freshInvite", { email, b });
   return (
     <div className="alert success" role="status" data-testid="fresh-link">
-      <div>
-        {what} for <strong>{email}</strong> {action === "re-issued" ? "re-issued" : "ready"} — copy it now and send it yourself. It will
-        not be shown again.
-      </div>
+      <div>{sentence}</div>
       <LinkBox url={url} label={what} />
     </div>
   );
@@ -60,10 +69,11 @@ export function CopyLink({
 
 /** A small copy button for a link in a table cell. */
 export function CopyButton({ text, label }: { text: string; label: string }) {
+  const t = useTranslations("admin.copy");
   const { copied, copy } = useCopy(text);
   return (
     <button type="button" className="secondary small" aria-label={label} onClick={copy}>
-      {copied ? "Copied" : "Copy"}
+      {copied ? t("copied") : t("copy")}
     </button>
   );
 }

@@ -1,4 +1,7 @@
-import { exactTime, relativeTime } from "./relative-time";
+"use client";
+
+import { useTranslations } from "next-intl";
+import { RelativeTime } from "./relative-time";
 
 /** An invitation's email as GET /api/invitations reports it (lib/mail/outbox.ts deliveryOf). */
 export type Delivery = {
@@ -9,57 +12,46 @@ export type Delivery = {
   error?: string | null;
 };
 
-function When({ iso, soon }: { iso: string; soon?: string }) {
-  const text = relativeTime(iso);
-  // A retry due within the minute reads "just now" otherwise, which sounds like the past.
-  return (
-    <time dateTime={iso} title={exactTime(iso)} suppressHydrationWarning>
-      {soon && text === "just now" ? soon : text}
-    </time>
-  );
-}
-
-/** What happened to an invitation's email, in a few words; `email` is the list's "on" | "off". */
+/**
+ * What happened to an invitation's email, in a few words; `email` is the list's "on" | "off". The
+ * error text comes from the mail server and is shown as it is.
+ */
 export function DeliveryCell({ delivery, email }: { delivery: Delivery | null | undefined; email?: string }) {
-  if (!delivery) return <span className="delivery muted">{email === "off" ? "Email off" : "Link only"}</span>;
+  const t = useTranslations("admin.delivery");
+  if (!delivery) return <span className="delivery muted">{email === "off" ? t("emailOff") : t("linkOnly")}</span>;
   const error = delivery.error?.trim() || null;
   switch (delivery.state) {
     case "sent":
       return (
         <span className="delivery sent">
-          Emailed{delivery.sent_at ? (
-            <>
-              {" "}
-              <When iso={delivery.sent_at} />
-            </>
-          ) : null}
+          {delivery.sent_at ? <RelativeTime iso={delivery.sent_at} label={(time) => t("sentAt", { time })} /> : t("sent")}
         </span>
       );
     case "queued":
-      return <span className="delivery">Queued</span>;
+      return <span className="delivery">{t("queued")}</span>;
     case "sending":
-      return <span className="delivery">Sending…</span>;
-    case "retrying":
+      return <span className="delivery">{t("sending")}</span>;
+    case "retrying": {
+      const next = delivery.next_attempt_at ? (
+        <RelativeTime iso={delivery.next_attempt_at} soon={t("underAMinute")} label={(time) => t("nextTry", { time })} />
+      ) : null;
       return (
         <span className="delivery retrying">
-          Retrying{delivery.next_attempt_at ? (
-            <>
-              {" — next try "}
-              <When iso={delivery.next_attempt_at} soon="in under a minute" />
-            </>
-          ) : null}
-          {error ? ` (${error})` : null}
+          {t("retrying")}
+          {next ? <> {next}</> : null}
+          {error ? ` ${t("reasonInParentheses", { error })}` : null}
         </span>
       );
+    }
     case "failed":
       return (
         <span className="delivery failed">
-          <strong>Not delivered</strong>
-          {error ? `: ${error}` : ""}
+          <strong>{t("failed")}</strong>
+          {error ? t("reasonAfterColon", { error }) : ""}
         </span>
       );
     case "cancelled":
-      return <span className="delivery cancelled muted">Not sent{error ? `: ${error}` : ""}</span>;
+      return <span className="delivery cancelled muted">{error ? t("cancelledWhy", { error }) : t("cancelled")}</span>;
     default:
       return <span className="delivery muted">{delivery.state}</span>;
   }

@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BulkInvite } from "./bulk-invite";
-import { EMAIL_OFF_NOTICE, InvitationsView, type InvitationRow } from "./invitations-view";
+import { InvitationsView, type InvitationRow } from "./invitations-view";
 import { UsersView } from "./users-view";
 
 const router = vi.hoisted(() => ({ replace: vi.fn(), push: vi.fn(), refresh: vi.fn() }));
@@ -12,6 +12,7 @@ vi.mock("next/navigation", () => ({
   useSearchParams: () => new URLSearchParams(),
 }));
 
+const EMAIL_OFF_NOTICE = "Email is off: copy each link and send it yourself. Set SMTP_URL and MAIL_FROM to email invitations.";
 const IN_A_DAY = new Date(Date.now() + 86400_000).toISOString();
 const URL_ = "http://localhost:3000/onboarding?token=s3cr3t";
 

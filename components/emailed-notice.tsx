@@ -1,11 +1,17 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { LinkBox } from "./copy-link";
-import { relativeTime } from "./relative-time";
+import { useRelativeTime } from "./relative-time";
 
-/** The sentence shown after a reset link was mailed to its user (the admin never sees the link). */
-export function resetEmailedText(email: string, expiresAt: string): string {
-  return `A password reset link was emailed to ${email}. It works once and expires ${relativeTime(expiresAt)}.`;
+/**
+ * The sentence shown after a reset link was mailed to its user (the admin never sees the link), in
+ * the reader's language: `useResetEmailedText()(email, expiresAt)`.
+ */
+export function useResetEmailedText(): (email: string, expiresAt: string) => string {
+  const t = useTranslations("admin.emailed");
+  const relative = useRelativeTime();
+  return (email, expiresAt) => t("resetEmailed", { email, expires: relative(expiresAt) });
 }
 
 /**
@@ -13,17 +19,15 @@ export function resetEmailedText(email: string, expiresAt: string): string {
  * for an admin who also wants to hand it over another way; it will not be shown again.
  */
 export function InvitationEmailed({ email, url, action = "made" }: { email: string; url?: string | null; action?: "made" | "re-issued" }) {
+  const t = useTranslations("admin.emailed");
   return (
     <div className="alert success" role="status" data-testid="emailed-invitation">
-      <p className="alert-title">Invitation emailed to {email}</p>
-      <p>
-        {action === "re-issued" ? "A fresh link is on its way; the old one no longer works. " : ""}
-        The list below shows when it is delivered.
-      </p>
+      <p className="alert-title">{t("title", { email })}</p>
+      <p>{action === "re-issued" ? t("bodyReissued") : t("body")}</p>
       {url ? (
         <>
-          <p className="hint">You can also copy the link now; it will not be shown again.</p>
-          <LinkBox url={url} label="Invitation link" buttonClassName="secondary" />
+          <p className="hint">{t("copyToo")}</p>
+          <LinkBox url={url} label={t("linkLabel")} buttonClassName="secondary" />
         </>
       ) : null}
     </div>

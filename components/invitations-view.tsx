@@ -1,12 +1,14 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { useState } from "react";
+import { isLocale } from "@/lib/i18n/locales";
 import { apiFetch } from "./api-client";
 import { BulkInvite } from "./bulk-invite";
 import { useConfirm } from "./confirm-dialog";
 import { CopyLink } from "./copy-link";
 import { DeliveryCell, type Delivery } from "./delivery-cell";
-import { InvitationEmailed, resetEmailedText } from "./emailed-notice";
+import { InvitationEmailed, useResetEmailedText } from "./emailed-notice";
 import { InviteForm, type CreatedInvitation } from "./invite-form";
 import { ActionStatus, ListBody, Pager, type Notice } from "./list-parts";
 import { RelativeTime } from "./relative-time";
@@ -26,11 +28,10 @@ export type InvitationRow = {
   revoked_at?: string | null;
   /** Its email, or null: never mailed. Absent from servers without email. */
   delivery?: Delivery | null;
+  /** The language it is written in ("en", "de"); absent from older servers. */
+  locale?: string | null;
 };
 type Page = { invitations: InvitationRow[]; next_cursor?: string | null; email?: "on" | "off" };
-
-/** The one notice above the list while email is off. */
-export const EMAIL_OFF_NOTICE = "Email is off: copy each link and send it yourself. Set SMTP_URL and MAIL_FROM to email invitations.";
 
 const STATUSES = ["pending", "accepted", "expired", "revoked"] as const;
 const PAGE_SIZE = "25";
@@ -50,13 +51,38 @@ export function groupLatest(rows: InvitationRow[]): { latest: InvitationRow; old
 }
 
 function StateTime({ i }: { i: InvitationRow }) {
-  if (i.status === "accepted") return <RelativeTime iso={i.accepted_at} prefix="accepted" />;
-  if (i.status === "revoked") return i.revoked_at ? <RelativeTime iso={i.revoked_at} prefix="revoked" /> : <span className="muted">revoked</span>;
-  if (i.status === "expired") return <RelativeTime iso={i.expires_at} prefix="expired" />;
-  return <RelativeTime iso={i.expires_at} prefix="expires" />;
+  const t = useTranslations("admin.invitations.when");
+  if (i.status === "accepted") return <RelativeTime iso={i.accepted_at} label={(time) => t("accepted", { time })} />;
+  if (i.status === "revoked")
+    return i.revoked_at ? <RelativeTime iso={i.revoked_at} label={(time) => t("revoked", { time })} /> : <span className="muted">{t("revokedUnknown")}</span>;
+  if (i.status === "expired") return <RelativeTime iso={i.expires_at} label={(time) => t("expired", { time })} />;
+  return <RelativeTime iso={i.expires_at} label={(time) => t("expires", { time })} />;
+}
+
+/** A status in words ("pending"); one this page does not know is shown as the server sent it. */
+function useStatusText(): (status: string) => string {
+  const t = useTranslations("admin.invitations.statuses");
+  return (status) => ((STATUSES as readonly string[]).includes(status) ? t(status as (typeof STATUSES)[number]) : status);
+}
+
+/** The language an invitation is written in, as a small badge ("DE") named in full on hover. */
+function LanguageBadge({ locale }: { locale: string | null | undefined }) {
+  const t = useTranslations("admin.languages");
+  if (!isLocale(locale)) return null;
+  return (
+    <>
+      {" "}
+      <abbr className="lang-badge" title={t(locale)} data-testid="invitation-language">
+        {locale.toUpperCase()}
+      </abbr>
+    </>
+  );
 }
 
 export function InvitationsView() {
+  const t = useTranslations("admin.invitations");
+  const statusText = useStatusText();
+  const resetEmailedText = useResetEmailedText();
   const { get, set } = useQueryParams();
   const status = get("status");
   const q = get("q");
@@ -85,13 +111,9 @@ export function InvitationsView() {
 
   async function revoke(i: InvitationRow) {
     const ok = await confirm({
-      title: "Revoke this invitation?",
-      body: (
-        <p>
-          The link sent to <strong>{i.email}</strong> stops working at once. You can invite them again later.
-        </p>
-      ),
-      confirmLabel: "Revoke invitation",
+      title: t("revokeTitle"),
+      body: <p>{t.rich("revokeBody", { email: i.email, b: (chunks) => <strong>{chunks}</strong> })}</p>,
+      confirmLabel: t("revokeConfirm"),
       danger: true,
     });
     if (!ok) return;
@@ -100,34 +122,29 @@ export function InvitationsView() {
     setBusyId(null);
     if (r.ok) {
       if (fresh?.id === i.id) setFresh(null);
-      setNotice({ kind: "success", text: `Revoked the invitation for ${i.email}.` });
-    } else setNotice({ kind: "error", text: `Could not revoke the invitation for ${i.email}: ${r.message}` });
+      setNotice({ kind: "success", text: t("revoked", { email: i.email }) });
+    } else setNotice({ kind: "error", text: t("revokeFailed", { email: i.email, message: r.message }) });
     reload();
   }
 
   async function reissue(i: InvitationRow) {
     if (emailOn) {
       const ok = await confirm({
-        title: "Resend the invitation?",
+        title: t("resendTitle"),
         body: (
           <p>
-            A fresh link is made and emailed to <strong>{i.email}</strong>.{" "}
-            {i.status === "pending" ? "The link sent before stops working at once." : "Any earlier link stays unusable."}
+            {t.rich(i.status === "pending" ? "resendBodyPending" : "resendBody", { email: i.email, b: (chunks) => <strong>{chunks}</strong> })}
           </p>
         ),
-        confirmLabel: "Resend",
+        confirmLabel: t("resend"),
         danger: i.status === "pending",
       });
       if (!ok) return;
     } else if (i.status === "pending") {
       const ok = await confirm({
-        title: "Re-issue the link?",
-        body: (
-          <p>
-            A new link is made for <strong>{i.email}</strong>; the current one stops working.
-          </p>
-        ),
-        confirmLabel: "Re-issue link",
+        title: t("reissueTitle"),
+        body: <p>{t.rich("reissueBody", { email: i.email, b: (chunks) => <strong>{chunks}</strong> })}</p>,
+        confirmLabel: t("reissueConfirm"),
         danger: true,
       });
       if (!ok) return;
@@ -145,17 +162,17 @@ export function InvitationsView() {
         setNotice({ kind: "success", text: resetEmailedText(email, inv.expires_at) });
       } else {
         setFresh({ id: inv.id, email, url: inv.url, action: "re-issued", kind, emailed: inv.emailed === true });
-        setNotice({ kind: "success", text: inv.emailed ? `Sent a fresh link to ${email}; the old one no longer works.` : `Made a new link for ${email}; the old one no longer works.` });
+        setNotice({ kind: "success", text: inv.emailed ? t("resent", { email }) : t("reissued", { email }) });
       }
-    } else setNotice({ kind: "error", text: `Could not ${emailOn ? "resend the invitation to" : "re-issue the link for"} ${i.email}: ${r.message}` });
+    } else setNotice({ kind: "error", text: t(emailOn ? "resendFailed" : "reissueFailed", { email: i.email, message: r.message }) });
     reload();
   }
 
   const actions = (i: InvitationRow) => (
     <>
       {i.status === "pending" ? (
-        <button type="button" className="danger small" disabled={busyId === i.id} onClick={() => revoke(i)} aria-label={`Revoke invitation for ${i.email}`}>
-          Revoke
+        <button type="button" className="danger small" disabled={busyId === i.id} onClick={() => revoke(i)} aria-label={t("revokeFor", { email: i.email })}>
+          {t("revoke")}
         </button>
       ) : null}
       {i.status !== "accepted" ? (
@@ -164,9 +181,9 @@ export function InvitationsView() {
           className="secondary small"
           disabled={busyId === i.id}
           onClick={() => reissue(i)}
-          aria-label={emailOn ? `Resend invitation to ${i.email}` : `Re-issue link for ${i.email}`}
+          aria-label={emailOn ? t("resendTo", { email: i.email }) : t("reissueFor", { email: i.email })}
         >
-          {emailOn ? "Resend" : "Re-issue"}
+          {emailOn ? t("resend") : t("reissue")}
         </button>
       ) : null}
     </>
@@ -176,7 +193,7 @@ export function InvitationsView() {
     <>
       {dialog}
       <section className="card" aria-labelledby="invite-title">
-        <h2 id="invite-title">Invite a teammate</h2>
+        <h2 id="invite-title">{t("inviteTitle")}</h2>
         <InviteForm onInvited={onInvited} />
         {fresh?.emailed ? (
           <InvitationEmailed key={fresh.id} email={fresh.email} url={fresh.url} action={fresh.action} />
@@ -186,7 +203,7 @@ export function InvitationsView() {
       </section>
 
       <section className="card" aria-labelledby="list-title">
-        <h2 id="list-title">Sent invitations</h2>
+        <h2 id="list-title">{t("listTitle")}</h2>
         <form
           className="filters"
           role="search"
@@ -196,57 +213,57 @@ export function InvitationsView() {
           }}
         >
           <div className="wide">
-            <label htmlFor="inv-q">Search by email</label>
-            <input id="inv-q" type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="name or domain" />
+            <label htmlFor="inv-q">{t("search")}</label>
+            <input id="inv-q" type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder={t("searchPlaceholder")} />
           </div>
           <div>
-            <label htmlFor="inv-status">Status</label>
+            <label htmlFor="inv-status">{t("status")}</label>
             <select id="inv-status" value={status} onChange={(e) => set({ status: e.target.value || null })}>
-              <option value="">All</option>
+              <option value="">{t("all")}</option>
               {STATUSES.map((s) => (
                 <option key={s} value={s}>
-                  {s[0].toUpperCase() + s.slice(1)}
+                  {t(`statusOptions.${s}`)}
                 </option>
               ))}
             </select>
           </div>
           <div className="filter-buttons">
             <button type="submit" className="secondary">
-              Search
+              {t("searchButton")}
             </button>
           </div>
         </form>
         <ActionStatus notice={notice} testId="invitations-status" />
         {state.status === "ok" && state.data.email === "off" ? (
           <p className="alert info" data-testid="email-off">
-            {EMAIL_OFF_NOTICE}
+            {t("emailOff")}
           </p>
         ) : null}
         <ListBody
           state={state}
           reload={reload}
           isEmpty={(d) => d.invitations.length === 0}
-          empty={q || status ? "No invitations match these filters." : "No invitations yet. Invite someone above."}
+          empty={q || status ? t("emptyFiltered") : t("empty")}
         >
           {(data) => (
             <>
               <div className="table-wrap">
-                <table className="stack" aria-label="Invitations">
+                <table className="stack" aria-label={t("tableLabel")}>
                   <thead>
                     <tr>
-                      <th>Email</th>
-                      <th>Role</th>
-                      <th>Status</th>
-                      <th>Delivery</th>
-                      <th>Invited by</th>
-                      <th>When</th>
+                      <th>{t("col.email")}</th>
+                      <th>{t("col.role")}</th>
+                      <th>{t("col.status")}</th>
+                      <th>{t("col.delivery")}</th>
+                      <th>{t("col.invitedBy")}</th>
+                      <th>{t("col.when")}</th>
                       <th>
-                        <span className="sr-only">Actions</span>
+                        <span className="sr-only">{t("col.actions")}</span>
                       </th>
                     </tr>
                   </thead>
                   {groupLatest(data.invitations).map((g) => (
-                    <InvitationGroup key={g.latest.id} latest={g.latest} olderOnPage={g.older} actions={actions} email={data.email} />
+                    <InvitationGroup key={g.latest.id} latest={g.latest} olderOnPage={g.older} actions={actions} email={data.email} statusText={statusText} />
                   ))}
                 </table>
               </div>
@@ -257,34 +274,50 @@ export function InvitationsView() {
       </section>
 
       <section className="card" aria-labelledby="bulk-title">
-        <h2 id="bulk-title">Invite many at once</h2>
+        <h2 id="bulk-title">{t("bulkTitle")}</h2>
         <BulkInvite onDone={reload} />
       </section>
     </>
   );
 }
 
-function Row({ i, actions, history, email }: { i: InvitationRow; actions: React.ReactNode; history?: boolean; email?: string }) {
+function Row({
+  i,
+  actions,
+  history,
+  email,
+  statusText,
+}: {
+  i: InvitationRow;
+  actions: React.ReactNode;
+  history?: boolean;
+  email?: string;
+  statusText: (status: string) => string;
+}) {
+  const t = useTranslations("admin.invitations");
+  const tRoles = useTranslations("admin.roles");
   const by = inviter(i);
+  const role = i.role === "admin" || i.role === "member" ? tRoles(i.role) : i.role;
   return (
     <tr className={history ? "history" : undefined} data-testid={history ? "history-row" : "invitation-row"}>
-      <td className="cell-primary" data-label="Email">
-        {history ? <span className="muted">earlier: </span> : null}
+      <td className="cell-primary" data-label={t("col.email")}>
+        {history ? <span className="muted">{t("earlier")} </span> : null}
         <EmailText email={i.email} />
+        <LanguageBadge locale={i.locale} />
       </td>
-      <td data-label="Role">{i.kind === "reset" ? `${i.role} (reset)` : i.role}</td>
-      <td data-label="Status">
-        <span className={`status ${i.status}`}>{i.status}</span>
+      <td data-label={t("col.role")}>{i.kind === "reset" ? t("roleReset", { role }) : role}</td>
+      <td data-label={t("col.status")}>
+        <span className={`status ${i.status}`}>{statusText(i.status)}</span>
       </td>
-      <td data-label="Delivery">
+      <td data-label={t("col.delivery")}>
         <DeliveryCell delivery={i.delivery} email={email} />
       </td>
-      <td data-label="Invited by">{by ?? <span className="muted">—</span>}</td>
-      <td data-label="When">
+      <td data-label={t("col.invitedBy")}>{by ?? <span className="muted">—</span>}</td>
+      <td data-label={t("col.when")}>
         <span className="stacked-times">
           <StateTime i={i} />
           <span className="muted">
-            <RelativeTime iso={i.created_at} prefix="sent" />
+            <RelativeTime iso={i.created_at} label={(time) => t("when.sent", { time })} />
           </span>
         </span>
       </td>
@@ -298,12 +331,15 @@ function InvitationGroup({
   olderOnPage,
   actions,
   email,
+  statusText,
 }: {
   latest: InvitationRow;
   olderOnPage: InvitationRow[];
   actions: (i: InvitationRow) => React.ReactNode;
   email?: string;
+  statusText: (status: string) => string;
 }) {
+  const t = useTranslations("admin.invitations");
   const [open, setOpen] = useState(false);
   const [history, setHistory] = useState<{ status: "loading" } | { status: "error"; message: string } | { status: "ok"; rows: InvitationRow[] } | null>(null);
 
@@ -324,11 +360,12 @@ function InvitationGroup({
       <Row
         i={latest}
         email={email}
+        statusText={statusText}
         actions={
           <>
             {actions(latest)}
-            <button type="button" className="link" aria-expanded={open} onClick={toggle} aria-label={`History of ${latest.email}`}>
-              {open ? "Hide history" : "History"}
+            <button type="button" className="link" aria-expanded={open} onClick={toggle} aria-label={t("historyOf", { email: latest.email })}>
+              {open ? t("hideHistory") : t("history")}
             </button>
           </>
         }
@@ -336,25 +373,25 @@ function InvitationGroup({
       {open && history?.status === "loading" ? (
         <tr className="history">
           <td colSpan={7} className="loading">
-            Loading history…
+            {t("loadingHistory")}
           </td>
         </tr>
       ) : null}
       {open && history?.status === "error" ? (
         <tr className="history">
           <td colSpan={7} role="status">
-            Could not load the history: {history.message}
+            {t("historyFailed", { message: history.message })}
           </td>
         </tr>
       ) : null}
       {open && history?.status === "ok" && history.rows.length === 0 ? (
         <tr className="history">
           <td colSpan={7} className="muted" role="status">
-            No earlier invitations for {latest.email}.
+            {t("noHistory", { email: latest.email })}
           </td>
         </tr>
       ) : null}
-      {open && history?.status === "ok" ? history.rows.map((h) => <Row key={h.id} i={h} actions={null} history email={email} />) : null}
+      {open && history?.status === "ok" ? history.rows.map((h) => <Row key={h.id} i={h} actions={null} history email={email} statusText={statusText} />) : null}
     </tbody>
   );
 }

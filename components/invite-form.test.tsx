@@ -1,6 +1,8 @@
 import { act, render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { setTestLocale } from "@/lib/testing/intl";
+import { BulkInvite } from "./bulk-invite";
 import { CopyLink } from "./copy-link";
 import { InviteForm } from "./invite-form";
 
@@ -87,7 +89,8 @@ describe("InviteForm", () => {
     expect(url).toBe("/api/invitations");
     expect(init?.method).toBe("POST");
     expect(new Headers(init?.headers).get("content-type")).toBe("application/json");
-    expect(JSON.parse(String(init?.body))).toEqual({ email: INVITEE, role: "admin", expires_in_seconds: 86400 });
+    // The invitation is written in the admin's own language unless they pick another.
+    expect(JSON.parse(String(init?.body))).toEqual({ email: INVITEE, role: "admin", expires_in_seconds: 86400, locale: "en" });
   });
 
   it("uses member and 7 days by default", async () => {
@@ -97,7 +100,7 @@ describe("InviteForm", () => {
     await user.type(emailInput(), INVITEE);
     await user.click(screen.getByRole("button", { name: SUBMIT }));
     await waitFor(() => expect(fetchMock).toHaveBeenCalledTimes(1));
-    expect(JSON.parse(String(fetchMock.mock.calls[0][1]?.body))).toEqual({ email: INVITEE, role: "member", expires_in_seconds: 7 * 86400 });
+    expect(JSON.parse(String(fetchMock.mock.calls[0][1]?.body))).toEqual({ email: INVITEE, role: "member", expires_in_seconds: 7 * 86400, locale: "en" });
   });
 
   it("shows a 409 from the server next to the email field", async () => {
@@ -207,5 +210,81 @@ describe("CopyLink", () => {
     await user.click(screen.getByRole("button", { name: "Copy link" }));
     expect(writeText).toHaveBeenCalledWith(URL_);
     expect(screen.getByRole("button", { name: "Copy link" })).toBeInTheDocument();
+  });
+});
+
+describe("InviteForm and BulkInvite: the invitation's language", () => {
+  it("sends the language the admin picks", async () => {
+    const user = userEvent.setup();
+    const fetchMock = stubFetch();
+    render(<InviteForm />);
+    const language = screen.getByLabelText("Language");
+    expect(language).toHaveValue("en");
+    expect([...(language as HTMLSelectElement).options].map((o) => o.textContent)).toEqual(["English", "Deutsch"]);
+    await user.type(emailInput(), INVITEE);
+    await user.selectOptions(language, "Deutsch");
+    await user.click(screen.getByRole("button", { name: SUBMIT }));
+    await waitFor(() => expect(fetchMock).toHaveBeenCalledTimes(1));
+    expect(JSON.parse(String(fetchMock.mock.calls[0][1]?.body))).toMatchObject({ email: INVITEE, locale: "de" });
+  });
+
+  it("speaks German to a German admin and invites in German by default", async () => {
+    setTestLocale("de");
+    const user = userEvent.setup();
+    const fetchMock = stubFetch();
+    render(<InviteForm />);
+    expect(screen.getByLabelText("Sprache")).toHaveValue("de");
+    expect(screen.getByLabelText("Link gültig für")).toHaveDisplayValue("7 Tage");
+    expect(screen.getByLabelText("Rolle")).toHaveDisplayValue("Mitglied");
+    await user.click(screen.getByRole("button", { name: "Einladen" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Geben Sie eine E-Mail-Adresse wie name@example.com ein.");
+    await user.type(screen.getByLabelText("E-Mail"), INVITEE);
+    await user.click(screen.getByRole("button", { name: "Einladen" }));
+    await waitFor(() => expect(fetchMock).toHaveBeenCalledTimes(1));
+    expect(JSON.parse(String(fetchMock.mock.calls[0][1]?.body))).toEqual({ email: INVITEE, role: "member", expires_in_seconds: 7 * 86400, locale: "de" });
+  });
+
+  it("asks in German before replacing a pending invitation", async () => {
+    setTestLocale("de");
+    const user = userEvent.setup();
+    stubFetch(() => json({ error: { code: "invitation_pending", message: "pending" } }, 409));
+    render(<InviteForm />);
+    await user.type(screen.getByLabelText("E-Mail"), INVITEE);
+    await user.click(screen.getByRole("button", { name: "Einladen" }));
+    const dialog = await screen.findByRole("dialog", { name: "Ausstehende Einladung ersetzen?" });
+    expect(dialog).toHaveTextContent(`Für ${INVITEE} gibt es bereits eine ausstehende Einladung.`);
+  });
+
+  it("sends the bulk form's language with every address, and counts in German", async () => {
+    setTestLocale("de");
+    const user = userEvent.setup();
+    const fetchMock = stubFetch(() =>
+      json({
+        results: [
+          { email: "ada@example.com", outcome: "invited", invitation: { id: "a", url: `${URL_}a`, expires_at: "2030-01-01T00:00:00.000Z" } },
+          { email: "bob@example.com", outcome: "user_exists" },
+        ],
+      }),
+    );
+    render(<BulkInvite />);
+    await user.type(screen.getByLabelText("E-Mail-Adressen"), "ada@example.com, bob@example.com");
+    expect(screen.getByText(/2 Adressen gefunden\./)).toBeInTheDocument();
+    await user.selectOptions(screen.getByLabelText("Sprache"), "English");
+    await user.click(screen.getByRole("button", { name: "Alle einladen" }));
+    await waitFor(() => expect(fetchMock).toHaveBeenCalledTimes(1));
+    expect(JSON.parse(String(fetchMock.mock.calls[0][1]?.body))).toMatchObject({ emails: ["ada@example.com", "bob@example.com"], locale: "en" });
+    expect(await screen.findByText("Fertig: 1 neuer Link erstellt, 1 nicht eingeladen. Die Links werden nur hier und jetzt angezeigt.")).toBeInTheDocument();
+    expect(screen.getByText("Hat bereits ein Konto")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "1 Link herunterladen (CSV)" })).toBeInTheDocument();
+  });
+});
+
+describe("CopyLink in German", () => {
+  it("says the link is shown once", () => {
+    setTestLocale("de");
+    render(<CopyLink email={INVITEE} url={URL_} kind="reset" action="re-issued" />);
+    expect(screen.getByRole("status")).toHaveTextContent(`Der Link zum Zurücksetzen des Passworts für ${INVITEE} wurde neu ausgestellt`);
+    expect(screen.getByRole("textbox", { name: "Link zum Zurücksetzen des Passworts" })).toHaveValue(URL_);
+    expect(screen.getByRole("button", { name: "Link kopieren" })).toBeInTheDocument();
   });
 });

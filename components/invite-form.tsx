@@ -1,6 +1,8 @@
 "use client";
 
+import { useLocale, useTranslations } from "next-intl";
 import { useId, useState } from "react";
+import { LOCALE_NAMES, LOCALES, type Locale } from "@/lib/i18n/locales";
 import { apiFetch } from "./api-client";
 import { useConfirm } from "./confirm-dialog";
 
@@ -8,11 +10,24 @@ import { useConfirm } from "./confirm-dialog";
 export type CreatedInvitation = { id: string; email: string; role: string; kind?: string; url: string | null; expires_at: string; emailed?: boolean };
 type Created = { invitation: CreatedInvitation };
 
-export const LIFETIMES = [
-  { label: "1 day", seconds: 86400 },
-  { label: "7 days", seconds: 7 * 86400 },
-  { label: "30 days", seconds: 30 * 86400 },
-];
+/** How long a new link works; each is shown as "{days} days" in the reader's language. */
+export const LIFETIMES = [1, 7, 30].map((days) => ({ days, seconds: days * 86400 }));
+
+/**
+ * The language an invitation is written in (its email and the invitee's first page), sent as
+ * `locale`: one option per language, each in its own name, the admin's own language first chosen.
+ */
+export function LanguageSelect({ id, value, onChange, disabled }: { id: string; value: Locale; onChange: (locale: Locale) => void; disabled?: boolean }) {
+  return (
+    <select id={id} value={value} onChange={(e) => onChange(e.target.value as Locale)} disabled={disabled}>
+      {LOCALES.map((l) => (
+        <option key={l} value={l} lang={l}>
+          {LOCALE_NAMES[l]}
+        </option>
+      ))}
+    </select>
+  );
+}
 
 // Refusals that are about the address itself: shown next to the email field.
 const EMAIL_ERRORS = new Set(["invalid_email", "domain_not_allowed", "user_exists"]);
@@ -23,16 +38,20 @@ const EMAIL_ERRORS = new Set(["invalid_email", "domain_not_allowed", "user_exist
  */
 export function InviteForm({ onInvited }: { onInvited?: (invitation: CreatedInvitation) => void }) {
   const ids = useId();
+  const t = useTranslations("admin.invite");
   const { confirm, dialog } = useConfirm();
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<"member" | "admin">("member");
+  // The admin's own language until they pick another (useLocale is always a supported Locale).
+  const uiLocale = useLocale();
+  const [locale, setLocale] = useState<Locale>(uiLocale);
   const [seconds, setSeconds] = useState(7 * 86400);
   const [busy, setBusy] = useState(false);
   const [emailError, setEmailError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   async function send(address: string, replace: boolean): Promise<void> {
-    const body = { email: address, role, expires_in_seconds: seconds, ...(replace ? { replace: true } : {}) };
+    const body = { email: address, role, expires_in_seconds: seconds, locale, ...(replace ? { replace: true } : {}) };
     const result = await apiFetch<Created>("/api/invitations", { body });
     if (result.ok) {
       setEmail("");
@@ -43,17 +62,13 @@ export function InviteForm({ onInvited }: { onInvited?: (invitation: CreatedInvi
     if (result.code === "invitation_pending" && !replace) {
       setBusy(false);
       const ok = await confirm({
-        title: "Replace the pending invitation?",
-        body: (
-          <p>
-            <strong>{address}</strong> already has a pending invitation; replace it? The old link stops working.
-          </p>
-        ),
-        confirmLabel: "Replace invitation",
+        title: t("replaceTitle"),
+        body: <p>{t.rich("replaceBody", { email: address, b: (chunks) => <strong>{chunks}</strong> })}</p>,
+        confirmLabel: t("replaceConfirm"),
         danger: true,
       });
       if (!ok) {
-        setError(`Nothing changed: ${address} keeps the pending invitation.`);
+        setError(t("replaceCancelled", { email: address }));
         return;
       }
       setBusy(true);
@@ -69,7 +84,7 @@ export function InviteForm({ onInvited }: { onInvited?: (invitation: CreatedInvi
     setEmailError(null);
     const address = email.trim();
     if (!/^[^\s@]+@[^\s@]+$/.test(address)) {
-      setEmailError("Enter an email address like name@example.com.");
+      setEmailError(t("invalidEmail"));
       return;
     }
     setBusy(true);
@@ -86,7 +101,7 @@ export function InviteForm({ onInvited }: { onInvited?: (invitation: CreatedInvi
     <form onSubmit={onSubmit} noValidate aria-busy={busy}>
       <div className="row">
         <div className="grow3">
-          <label htmlFor={`${ids}-email`}>Email</label>
+          <label htmlFor={`${ids}-email`}>{t("email")}</label>
           <input
             id={`${ids}-email`}
             type="email"
@@ -94,31 +109,35 @@ export function InviteForm({ onInvited }: { onInvited?: (invitation: CreatedInvi
             value={email}
             onChange={(e) => setEmail(e.target.value)}
             disabled={busy}
-            placeholder="teammate@example.com"
+            placeholder={t("emailPlaceholder")}
             aria-invalid={emailError ? true : undefined}
             aria-describedby={emailError ? `${ids}-email-error` : undefined}
           />
         </div>
         <div>
-          <label htmlFor={`${ids}-role`}>Role</label>
+          <label htmlFor={`${ids}-role`}>{t("role")}</label>
           <select id={`${ids}-role`} value={role} onChange={(e) => setRole(e.target.value as "member" | "admin")} disabled={busy}>
-            <option value="member">Member</option>
-            <option value="admin">Admin</option>
+            <option value="member">{t("roleMember")}</option>
+            <option value="admin">{t("roleAdmin")}</option>
           </select>
         </div>
         <div>
-          <label htmlFor={`${ids}-expires`}>Link valid for</label>
+          <label htmlFor={`${ids}-locale`}>{t("language")}</label>
+          <LanguageSelect id={`${ids}-locale`} value={locale} onChange={setLocale} disabled={busy} />
+        </div>
+        <div>
+          <label htmlFor={`${ids}-expires`}>{t("validFor")}</label>
           <select id={`${ids}-expires`} value={seconds} onChange={(e) => setSeconds(Number(e.target.value))} disabled={busy}>
             {LIFETIMES.map((l) => (
               <option key={l.seconds} value={l.seconds}>
-                {l.label}
+                {t("days", { count: l.days })}
               </option>
             ))}
           </select>
         </div>
         <div className="shrink">
           <button type="submit" disabled={busy}>
-            {busy ? "Inviting…" : "Invite"}
+            {busy ? t("inviting") : t("submit")}
           </button>
         </div>
       </div>

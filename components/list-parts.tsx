@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import type { ListState } from "./use-list";
 
 export type Notice = { kind: "success" | "error"; text: string } | null;
@@ -27,19 +28,20 @@ export function ListBody<T>({
   reload: () => void;
   children: (data: T) => React.ReactNode;
 }) {
+  const t = useTranslations("admin.list");
   if (state.status === "loading")
     return (
       <p className="loading" aria-busy="true">
-        Loading…
+        {t("loading")}
       </p>
     );
   if (state.status === "error")
     return (
       <div className="alert error" role="alert">
-        <p className="alert-title">Could not load this list.</p>
-        <p>{state.message}</p>
+        <p className="alert-title">{t("loadFailed")}</p>
+        <p>{state.unavailable ? t("notAvailable") : state.message}</p>
         <button type="button" className="secondary small" onClick={reload}>
-          Try again
+          {t("retry")}
         </button>
       </div>
     );
@@ -48,19 +50,20 @@ export function ListBody<T>({
 }
 
 export function Pager({ cursor, nextCursor, onNext, onFirst }: { cursor: string; nextCursor: string | null | undefined; onNext: () => void; onFirst: () => void }) {
+  const t = useTranslations("admin.list");
   if (!cursor && !nextCursor) return null;
   return (
-    <nav className="pager" aria-label="Pages">
+    <nav className="pager" aria-label={t("pages")}>
       {cursor ? (
         <button type="button" className="secondary small" onClick={onFirst}>
-          ← First page
+          {t("firstPage")}
         </button>
       ) : (
         <span />
       )}
       {nextCursor ? (
         <button type="button" className="secondary small" onClick={onNext}>
-          Next page →
+          {t("nextPage")}
         </button>
       ) : null}
     </nav>

@@ -27,7 +27,8 @@ export function useQueryParams() {
   return { params, get, set };
 }
 
-export type ListState<T> = { status: "loading" } | { status: "error"; message: string } | { status: "ok"; data: T };
+/** `unavailable`: the server does not offer this list (404/405); ListBody says so in the reader's language. */
+export type ListState<T> = { status: "loading" } | { status: "error"; message: string; unavailable?: boolean } | { status: "ok"; data: T };
 
 /** GETs `url` whenever it changes; `reload()` fetches it again (after an action). */
 export function useApiGet<T>(url: string) {
@@ -41,10 +42,7 @@ export function useApiGet<T>(url: string) {
       if (!live) return;
       if (r.ok) setState({ status: "ok", data: r.data });
       else
-        setState({
-          status: "error",
-          message: r.status === 404 || r.status === 405 ? "This list is not available yet (the server does not offer it)." : r.message,
-        });
+        setState({ status: "error", message: r.message, unavailable: r.status === 404 || r.status === 405 });
     });
     return () => {
       live = false;

@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { useCallback, useEffect, useState } from "react";
 import { apiFetch } from "./api-client";
 import { SessionsTable, type SessionRow } from "./sessions-table";
@@ -10,6 +11,7 @@ import { SessionsTable, type SessionRow } from "./sessions-table";
  * app instance.
  */
 export function UserSessions({ user, onClose }: { user: { id: string; email: string }; onClose: () => void }) {
+  const t = useTranslations("admin.userSessions");
   const [sessions, setSessions] = useState<SessionRow[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [message, setMessage] = useState<{ kind: "success" | "error"; text: string } | null>(null);
@@ -33,7 +35,12 @@ export function UserSessions({ user, onClose }: { user: { id: string; email: str
     const result = await apiFetch<null>(`/api/sessions/${s.id}/revoke`, { body: {} });
     setMessage(
       result.ok
-        ? { kind: "success", text: `Signed ${user.email} out of ${s.user_agent ?? "that session"}${s.ip ? ` (${s.ip})` : ""}.` }
+        ? {
+            kind: "success",
+            text: s.user_agent
+              ? t(s.ip ? "signedOutOfDeviceAt" : "signedOutOfDevice", { email: user.email, device: s.user_agent, ip: s.ip ?? "" })
+              : t(s.ip ? "signedOutOfSessionAt" : "signedOutOfSession", { email: user.email, ip: s.ip ?? "" }),
+          }
         : { kind: "error", text: result.message },
     );
     await load();
@@ -43,24 +50,24 @@ export function UserSessions({ user, onClose }: { user: { id: string; email: str
   return (
     <section className="panel" aria-labelledby={`sessions-of-${user.id}`} data-testid="user-sessions">
       <div className="page-head">
-        <h2 id={`sessions-of-${user.id}`}>Sessions of {user.email}</h2>
+        <h2 id={`sessions-of-${user.id}`}>{t("title", { email: user.email })}</h2>
         <button type="button" className="secondary small" onClick={onClose}>
-          Close
+          {t("close")}
         </button>
       </div>
       {loadError ? (
         <div className="alert error" role="alert">
-          <p>Could not load the sessions: {loadError}</p>
+          <p>{t("loadFailed", { message: loadError })}</p>
           <button type="button" className="secondary small" onClick={() => void load()}>
-            Try again
+            {t("retry")}
           </button>
         </div>
       ) : sessions === null ? (
-        <p className="loading">Loading…</p>
+        <p className="loading">{t("loading")}</p>
       ) : sessions.length === 0 ? (
-        <p className="empty">{user.email} is not signed in anywhere.</p>
+        <p className="empty">{t("none", { email: user.email })}</p>
       ) : (
-        <SessionsTable sessions={sessions} label={`Sessions of ${user.email}`} busyId={busy} onRevoke={(s) => void revoke(s)} keepCurrent={false} />
+        <SessionsTable sessions={sessions} label={t("title", { email: user.email })} busyId={busy} onRevoke={(s) => void revoke(s)} keepCurrent={false} />
       )}
       <div role="status" aria-live="polite">
         {message ? <p className={`alert ${message.kind}`}>{message.text}</p> : null}

@@ -1,10 +1,11 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { apiFetch } from "./api-client";
 import { useConfirm } from "./confirm-dialog";
 import { CopyLink } from "./copy-link";
-import { resetEmailedText } from "./emailed-notice";
+import { useResetEmailedText } from "./emailed-notice";
 import { ActionStatus, ListBody, Pager, type Notice } from "./list-parts";
 import { RelativeTime } from "./relative-time";
 import { apiUrl, useApiGet, useQueryParams } from "./use-list";
@@ -21,10 +22,14 @@ export type UserRow = {
 };
 type Page = { users: UserRow[]; next_cursor?: string | null };
 
-const STATUS_LABEL: Record<string, string> = { active: "active", pending: "invited", disabled: "disabled" };
+const STATES = ["active", "pending", "disabled"] as const;
 
 /** `email`: whether the server mails links ("on": a reset link goes to the user, never to the admin). */
 export function UsersView({ currentUserId, email }: { currentUserId: string; email?: "on" | "off" }) {
+  const t = useTranslations("admin.users");
+  const tRoles = useTranslations("admin.roles");
+  const resetEmailedText = useResetEmailedText();
+  const stateText = (s: string) => ((STATES as readonly string[]).includes(s) ? t(`states.${s as (typeof STATES)[number]}`) : s);
   const { get, set } = useQueryParams();
   const q = get("q");
   const role = get("role");
@@ -52,7 +57,7 @@ export function UsersView({ currentUserId, email }: { currentUserId: string; ema
     setBusyId(u.id);
     const r = await request;
     setBusyId(null);
-    setNotice(r.ok ? { kind: "success", text: success } : { kind: "error", text: `${failure}: ${r.message}` });
+    setNotice(r.ok ? { kind: "success", text: success } : { kind: "error", text: t("failedWhy", { failure, message: r.message ?? "" }) });
     setChanges((n) => n + 1);
     reload();
   }
@@ -60,35 +65,22 @@ export function UsersView({ currentUserId, email }: { currentUserId: string; ema
   async function changeRole(u: UserRow, to: "admin" | "member") {
     if (to === u.role) return;
     const ok = await confirm({
-      title: to === "admin" ? "Make this user an admin?" : "Remove admin rights?",
-      body:
-        to === "admin" ? (
-          <p>
-            <strong>{u.email}</strong> will be able to invite people, change roles, disable accounts and read the audit log.
-          </p>
-        ) : (
-          <p>
-            <strong>{u.email}</strong> becomes a member and loses access to the admin pages.
-          </p>
-        ),
-      confirmLabel: to === "admin" ? "Make admin" : "Make member",
+      title: to === "admin" ? t("makeAdminTitle") : t("makeMemberTitle"),
+      body: <p>{t.rich(to === "admin" ? "makeAdminBody" : "makeMemberBody", { email: u.email, b: (chunks) => <strong>{chunks}</strong> })}</p>,
+      confirmLabel: to === "admin" ? t("makeAdmin") : t("makeMember"),
       danger: to === "member",
     });
     if (!ok) return;
-    await run(u, apiFetch(`/api/users/${u.id}`, { method: "PATCH", body: { role: to } }), `${u.email} is now ${to === "admin" ? "an admin" : "a member"}.`, `Could not change the role of ${u.email}`);
+    await run(u, apiFetch(`/api/users/${u.id}`, { method: "PATCH", body: { role: to } }), t(to === "admin" ? "nowAdmin" : "nowMember", { email: u.email }), t("roleFailed", { email: u.email }));
   }
 
   async function toggleDisabled(u: UserRow) {
     const disable = u.status !== "disabled";
     if (disable) {
       const ok = await confirm({
-        title: "Disable this account?",
-        body: (
-          <p>
-            <strong>{u.email}</strong> is signed out everywhere and cannot sign in; any pending invitation link stops working. You can enable the account again.
-          </p>
-        ),
-        confirmLabel: "Disable account",
+        title: t("disableTitle"),
+        body: <p>{t.rich("disableBody", { email: u.email, b: (chunks) => <strong>{chunks}</strong> })}</p>,
+        confirmLabel: t("disableConfirm"),
         danger: true,
       });
       if (!ok) return;
@@ -96,27 +88,16 @@ export function UsersView({ currentUserId, email }: { currentUserId: string; ema
     await run(
       u,
       apiFetch(`/api/users/${u.id}`, { method: "PATCH", body: { disabled: disable } }),
-      `${u.email} is ${disable ? "disabled" : "enabled again"}.`,
-      `Could not ${disable ? "disable" : "enable"} ${u.email}`,
+      t(disable ? "disabled" : "enabled", { email: u.email }),
+      t(disable ? "disableFailed" : "enableFailed", { email: u.email }),
     );
   }
 
   async function resetAccess(u: UserRow) {
     const ok = await confirm({
-      title: "Reset this user's access?",
-      body:
-        email === "on" ? (
-          <p>
-            A one-time link (valid for 24 hours) is emailed to <strong>{u.email}</strong> to choose a new password; you will not see it. When
-            they use it, they are signed out everywhere. Their current password keeps working until then; an earlier reset link stops working now.
-          </p>
-        ) : (
-          <p>
-            You get a one-time link (valid for 24 hours) for <strong>{u.email}</strong> to choose a new password; send it to them yourself. When
-            they use it, they are signed out everywhere. Their current password keeps working until then; an earlier reset link stops working now.
-          </p>
-        ),
-      confirmLabel: email === "on" ? "Email reset link" : "Make reset link",
+      title: t("resetTitle"),
+      body: <p>{t.rich(email === "on" ? "resetBodyEmail" : "resetBodyLink", { email: u.email, b: (chunks) => <strong>{chunks}</strong> })}</p>,
+      confirmLabel: email === "on" ? t("resetConfirmEmail") : t("resetConfirmLink"),
       danger: true,
     });
     if (!ok) return;
@@ -134,32 +115,28 @@ export function UsersView({ currentUserId, email }: { currentUserId: string; ema
         setNotice({ kind: "success", text: resetEmailedText(inv.email ?? u.email, inv.expires_at) });
       } else {
         setFresh({ id: inv.id, email: inv.email, url: inv.url });
-        setNotice({ kind: "success", text: `Made a reset link for ${u.email}. Copy it now: it will not be shown again.` });
+        setNotice({ kind: "success", text: t("resetMade", { email: u.email }) });
       }
-    } else setNotice({ kind: "error", text: `Could not reset access for ${u.email}: ${r.message}` });
+    } else setNotice({ kind: "error", text: t("resetFailed", { email: u.email, message: r.message }) });
     reload();
   }
 
   async function remove(u: UserRow) {
     const ok = await confirm({
-      title: "Delete this invited user?",
-      body: (
-        <p>
-          <strong>{u.email}</strong> never set a password. Deleting removes the account and its invitation; the audit log keeps the record.
-        </p>
-      ),
-      confirmLabel: "Delete user",
+      title: t("deleteTitle"),
+      body: <p>{t.rich("deleteBody", { email: u.email, b: (chunks) => <strong>{chunks}</strong> })}</p>,
+      confirmLabel: t("deleteConfirm"),
       danger: true,
     });
     if (!ok) return;
-    await run(u, apiFetch(`/api/users/${u.id}`, { method: "DELETE" }), `Deleted ${u.email}.`, `Could not delete ${u.email}`);
+    await run(u, apiFetch(`/api/users/${u.id}`, { method: "DELETE" }), t("deleted", { email: u.email }), t("deleteFailed", { email: u.email }));
   }
 
   return (
     <>
       {dialog}
       <section className="card" aria-labelledby="users-title">
-        <h1 id="users-title">Users</h1>
+        <h1 id="users-title">{t("title")}</h1>
         <form
           className="filters"
           role="search"
@@ -169,49 +146,49 @@ export function UsersView({ currentUserId, email }: { currentUserId: string; ema
           }}
         >
           <div className="wide">
-            <label htmlFor="users-q">Search by email</label>
-            <input id="users-q" type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="name or domain" />
+            <label htmlFor="users-q">{t("search")}</label>
+            <input id="users-q" type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder={t("searchPlaceholder")} />
           </div>
           <div>
-            <label htmlFor="users-role">Role</label>
+            <label htmlFor="users-role">{t("role")}</label>
             <select id="users-role" value={role} onChange={(e) => set({ role: e.target.value || null })}>
-              <option value="">All</option>
-              <option value="admin">Admin</option>
-              <option value="member">Member</option>
+              <option value="">{t("all")}</option>
+              <option value="admin">{t("roleOptions.admin")}</option>
+              <option value="member">{t("roleOptions.member")}</option>
             </select>
           </div>
           <div>
-            <label htmlFor="users-status">State</label>
+            <label htmlFor="users-status">{t("state")}</label>
             <select id="users-status" value={status} onChange={(e) => set({ status: e.target.value || null })}>
-              <option value="">All</option>
-              <option value="active">Active</option>
-              <option value="pending">Invited</option>
-              <option value="disabled">Disabled</option>
+              <option value="">{t("all")}</option>
+              <option value="active">{t("stateOptions.active")}</option>
+              <option value="pending">{t("stateOptions.pending")}</option>
+              <option value="disabled">{t("stateOptions.disabled")}</option>
             </select>
           </div>
           <div className="filter-buttons">
             <button type="submit" className="secondary">
-              Search
+              {t("searchButton")}
             </button>
           </div>
         </form>
         <ActionStatus notice={notice} testId="users-status" />
         {fresh ? <CopyLink key={fresh.id} email={fresh.email} url={fresh.url} kind="reset" /> : null}
         {sessionsOf ? <UserSessions key={`${sessionsOf.id}-${changes}`} user={sessionsOf} onClose={() => setSessionsOf(null)} /> : null}
-        <ListBody state={state} reload={reload} isEmpty={(d) => d.users.length === 0} empty={q || role || status ? "No users match these filters." : "No users yet."}>
+        <ListBody state={state} reload={reload} isEmpty={(d) => d.users.length === 0} empty={q || role || status ? t("emptyFiltered") : t("empty")}>
           {(data) => (
             <>
               <div className="table-wrap">
-                <table className="stack" aria-label="Users">
+                <table className="stack" aria-label={t("tableLabel")}>
                   <thead>
                     <tr>
-                      <th>Email</th>
-                      <th>Role</th>
-                      <th>State</th>
-                      <th>Last sign-in</th>
-                      <th>Added</th>
+                      <th>{t("col.email")}</th>
+                      <th>{t("col.role")}</th>
+                      <th>{t("col.state")}</th>
+                      <th>{t("col.lastSignIn")}</th>
+                      <th>{t("col.added")}</th>
                       <th>
-                        <span className="sr-only">Actions</span>
+                        <span className="sr-only">{t("col.actions")}</span>
                       </th>
                     </tr>
                   </thead>
@@ -220,25 +197,25 @@ export function UsersView({ currentUserId, email }: { currentUserId: string; ema
                       const self = u.id === currentUserId;
                       return (
                         <tr key={u.id} data-testid="user-row">
-                          <td className="cell-primary" data-label="Email">
+                          <td className="cell-primary" data-label={t("col.email")}>
                             <EmailText email={u.email} />
-                            {self ? <span className="muted"> (you)</span> : null}
+                            {self ? <span className="muted"> {t("you")}</span> : null}
                           </td>
-                          <td data-label="Role">
+                          <td data-label={t("col.role")}>
                             {self || u.status === "disabled" ? (
-                              <span className={`status ${u.role === "admin" ? "admin" : ""}`}>{u.role}</span>
+                              <span className={`status ${u.role === "admin" ? "admin" : ""}`}>{u.role === "admin" || u.role === "member" ? tRoles(u.role) : u.role}</span>
                             ) : (
-                              <select aria-label={`Role of ${u.email}`} value={u.role} disabled={busyId === u.id} onChange={(e) => changeRole(u, e.target.value as "admin" | "member")}>
-                                <option value="member">member</option>
-                                <option value="admin">admin</option>
+                              <select aria-label={t("roleOf", { email: u.email })} value={u.role} disabled={busyId === u.id} onChange={(e) => changeRole(u, e.target.value as "admin" | "member")}>
+                                <option value="member">{tRoles("member")}</option>
+                                <option value="admin">{tRoles("admin")}</option>
                               </select>
                             )}
                           </td>
-                          <td data-label="State">
-                            <span className={`status ${u.status}`}>{STATUS_LABEL[u.status] ?? u.status}</span>
+                          <td data-label={t("col.state")}>
+                            <span className={`status ${u.status}`}>{stateText(u.status)}</span>
                           </td>
-                          <td data-label="Last sign-in">{u.last_sign_in_at ? <RelativeTime iso={u.last_sign_in_at} /> : <span className="muted">never</span>}</td>
-                          <td data-label="Added">
+                          <td data-label={t("col.lastSignIn")}>{u.last_sign_in_at ? <RelativeTime iso={u.last_sign_in_at} /> : <span className="muted">{t("never")}</span>}</td>
+                          <td data-label={t("col.added")}>
                             <RelativeTime iso={u.created_at} />
                           </td>
                           <td className="cell-actions">
@@ -249,29 +226,29 @@ export function UsersView({ currentUserId, email }: { currentUserId: string; ema
                                   className={u.status === "disabled" ? "secondary small" : "danger small"}
                                   disabled={busyId === u.id}
                                   onClick={() => toggleDisabled(u)}
-                                  aria-label={`${u.status === "disabled" ? "Enable" : "Disable"} ${u.email}`}
+                                  aria-label={t(u.status === "disabled" ? "enableFor" : "disableFor", { email: u.email })}
                                 >
-                                  {u.status === "disabled" ? "Enable" : "Disable"}
+                                  {u.status === "disabled" ? t("enable") : t("disable")}
                                 </button>
                                 {u.status === "active" ? (
                                   <>
-                                    <button type="button" className="secondary small" disabled={busyId === u.id} onClick={() => resetAccess(u)} aria-label={`Reset access for ${u.email}`}>
-                                      Reset access
+                                    <button type="button" className="secondary small" disabled={busyId === u.id} onClick={() => resetAccess(u)} aria-label={t("resetFor", { email: u.email })}>
+                                      {t("reset")}
                                     </button>
                                     <button
                                       type="button"
                                       className="secondary small"
                                       aria-pressed={sessionsOf?.id === u.id}
                                       onClick={() => setSessionsOf(sessionsOf?.id === u.id ? null : { id: u.id, email: u.email })}
-                                      aria-label={`Sessions of ${u.email}`}
+                                      aria-label={t("sessionsOf", { email: u.email })}
                                     >
-                                      Sessions
+                                      {t("sessions")}
                                     </button>
                                   </>
                                 ) : null}
                                 {u.status === "pending" ? (
-                                  <button type="button" className="danger small" disabled={busyId === u.id} onClick={() => remove(u)} aria-label={`Delete ${u.email}`}>
-                                    Delete
+                                  <button type="button" className="danger small" disabled={busyId === u.id} onClick={() => remove(u)} aria-label={t("deleteFor", { email: u.email })}>
+                                    {t("delete")}
                                   </button>
                                 ) : null}
                               </>
