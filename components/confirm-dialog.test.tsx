@@ -2,6 +2,7 @@ import { fireEvent, render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { useState } from "react";
 import { describe, expect, it } from "vitest";
+import { setTestLocale } from "@/lib/testing/intl";
 import { ConfirmDialog, useConfirm } from "./confirm-dialog";
 
 function Harness() {
@@ -96,5 +97,17 @@ describe("ConfirmDialog keeps Tab inside", () => {
     expect(cancel).toHaveFocus();
     await user.tab({ shift: true });
     expect(go).toHaveFocus();
+  });
+});
+
+describe("ConfirmDialog's own label", () => {
+  it("says Cancel in the page's language, unless the caller names it", () => {
+    setTestLocale("de");
+    const { unmount } = render(<ConfirmDialog options={{ title: "Sicher?", body: "Wirklich.", confirmLabel: "Widerrufen" }} onClose={() => {}} />);
+    expect(screen.getByRole("button", { name: "Abbrechen", hidden: true })).toHaveFocus();
+    unmount();
+    render(<ConfirmDialog options={{ title: "Sicher?", body: "Wirklich.", confirmLabel: "Ersetzen", cancelLabel: "Behalten" }} onClose={() => {}} />);
+    expect(screen.getByRole("button", { name: "Behalten", hidden: true })).toHaveFocus();
+    expect(screen.queryByRole("button", { name: "Abbrechen", hidden: true })).not.toBeInTheDocument();
   });
 });

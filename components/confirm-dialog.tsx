@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { useCallback, useEffect, useId, useRef, useState } from "react";
 import { keepTabInside } from "./focus-trap";
 
@@ -7,6 +8,8 @@ export type ConfirmOptions = {
   title: string;
   body: React.ReactNode;
   confirmLabel: string;
+  /** The dismissing button's label; "Cancel" in the page's language when not given. */
+  cancelLabel?: string;
   /** A destructive action gets the red button. */
   danger?: boolean;
 };
@@ -21,6 +24,7 @@ export function ConfirmDialog({ options, onClose }: { options: ConfirmOptions | 
   const returnTo = useRef<HTMLElement | null>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const ids = useId();
+  const t = useTranslations("auth.confirm");
 
   useEffect(() => {
     const dialog = ref.current;
@@ -75,7 +79,7 @@ export function ConfirmDialog({ options, onClose }: { options: ConfirmOptions | 
           <div id={`${ids}-body`}>{options.body}</div>
           <div className="actions">
             <button ref={cancelRef} type="button" className="secondary" onClick={() => finish(false)}>
-              Cancel
+              {options.cancelLabel ?? t("cancel")}
             </button>
             <button type="submit" className={options.danger ? "danger solid" : undefined}>
               {options.confirmLabel}

@@ -1,6 +1,7 @@
 import { act, render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { setTestLocale } from "@/lib/testing/intl";
 import { ForgotPasswordForm, waitText } from "./forgot-password-form";
 
 const ACCEPTED = "If an account uses this address, a link to reset its password is on its way. It works once, for one hour.";
@@ -120,5 +121,31 @@ describe("waitText", () => {
     expect(waitText("7200")).toBe("about 2 hours");
     expect(waitText(null)).toBe("a few minutes");
     expect(waitText("Wed, 21 Oct 2015 07:28:00 GMT")).toBe("a few minutes");
+  });
+});
+
+describe("in German", () => {
+  it("waitText says the wait in German", () => {
+    expect(waitText("1", "de")).toBe("eine Sekunde");
+    expect(waitText("30", "de")).toBe("30 Sekunden");
+    expect(waitText("60", "de")).toBe("eine Minute");
+    expect(waitText("61", "de")).toBe("etwa 2 Minuten");
+    expect(waitText("7200", "de")).toBe("etwa 2 Stunden");
+    expect(waitText(null, "de")).toBe("ein paar Minuten");
+  });
+
+  it("asks for an address and reports a 429 in German", async () => {
+    setTestLocale("de");
+    const user = userEvent.setup();
+    const fetchMock = stubFetch(() => json({ error: { code: "rate_limited", message: "Zu viele Versuche." } }, 429, { "Retry-After": "300" }));
+    render(<ForgotPasswordForm />);
+    const submitDe = screen.getByRole("button", { name: "Link zum Zurücksetzen per E-Mail senden" });
+    await user.click(submitDe);
+    expect(screen.getByLabelText("E-Mail")).toHaveAccessibleDescription("Geben Sie die E-Mail-Adresse ein, mit der Sie sich anmelden.");
+    expect(fetchMock).not.toHaveBeenCalled();
+    await user.type(screen.getByLabelText("E-Mail"), "ada@example.com");
+    await user.click(submitDe);
+    expect(await screen.findByRole("alert")).toHaveTextContent("Zu viele Anfragen von hier. Warten Sie etwa 5 Minuten und versuchen Sie es dann erneut.");
+    expect(screen.getByRole("link", { name: "Zurück zur Anmeldung" })).toHaveAttribute("href", "/login");
   });
 });

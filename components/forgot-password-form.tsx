@@ -1,19 +1,20 @@
 "use client";
 
 import Link from "next/link";
+import { useLocale, useTranslations } from "next-intl";
 import { useId, useState } from "react";
+import { DEFAULT_LOCALE, type Locale } from "@/lib/i18n/locales";
+import { translate } from "@/lib/i18n/translate";
 
-const FALLBACK_ACCEPTED = "If an account uses this address, a link to reset its password is on its way. It works once, for one hour.";
-
-/** "Retry-After: 90" → "about 2 minutes"; a missing or odd header → "a few minutes". */
-export function waitText(retryAfter: string | null): string {
+/** "Retry-After: 90" → "about 2 minutes"; a missing or odd header → "a few minutes" (in `locale`). */
+export function waitText(retryAfter: string | null, locale: Locale = DEFAULT_LOCALE): string {
   const seconds = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) : NaN;
-  if (!Number.isFinite(seconds)) return "a few minutes";
-  if (seconds < 60) return seconds <= 1 ? "a second" : `${seconds} seconds`;
+  if (!Number.isFinite(seconds)) return translate(locale, "auth.forgot.wait.unknown");
+  if (seconds < 60) return translate(locale, "auth.forgot.wait.seconds", { count: Math.max(1, seconds) });
   const minutes = Math.ceil(seconds / 60);
-  if (minutes < 90) return minutes === 1 ? "a minute" : `about ${minutes} minutes`;
+  if (minutes < 90) return translate(locale, "auth.forgot.wait.minutes", { count: minutes });
   const hours = Math.ceil(minutes / 60);
-  return hours === 1 ? "an hour" : `about ${hours} hours`;
+  return translate(locale, "auth.forgot.wait.hours", { count: hours });
 }
 
 /**
@@ -21,6 +22,9 @@ export function waitText(retryAfter: string | null): string {
  * address, so the page never says whether an account exists.
  */
 export function ForgotPasswordForm() {
+  const t = useTranslations("auth.forgot");
+  const tc = useTranslations("auth.client");
+  const locale = useLocale();
   const ids = useId();
   const [email, setEmail] = useState("");
   const [busy, setBusy] = useState(false);
@@ -35,7 +39,7 @@ export function ForgotPasswordForm() {
     setError(null);
     const address = email.trim();
     if (!address) {
-      setEmailError("Enter the email address you sign in with.");
+      setEmailError(t("emailRequired"));
       return;
     }
     setBusy(true);
@@ -45,36 +49,36 @@ export function ForgotPasswordForm() {
         // Plain fetch rather than apiFetch: a 429 needs its Retry-After header.
         res = await fetch("/api/auth/forgot", {
           method: "POST",
-          headers: { "Content-Type": "application/json" },
+          headers: { "Content-Type": "application/json", "Accept-Language": locale },
           body: JSON.stringify({ email: address }),
           credentials: "same-origin",
           cache: "no-store",
         });
       } catch {
-        setError("Could not reach the server. Check your connection and try again.");
+        setError(tc("unreachable"));
         return;
       }
       const body = (await res.json().catch(() => null)) as { message?: string; error?: { code?: string; message?: string } } | null;
       if (res.status === 202 || res.ok) {
-        setAccepted(body?.message || FALLBACK_ACCEPTED);
+        setAccepted(body?.message || t("accepted"));
         return;
       }
       const code = body?.error?.code;
       const message = body?.error?.message;
       if (res.status === 400 && code === "invalid_request") {
         // The server names the field first ("email: Enter an email address like …").
-        setEmailError((message ?? "Enter an email address like name@example.com.").replace(/^email:\s*/i, ""));
+        setEmailError((message ?? t("emailInvalid")).replace(/^email:\s*/i, ""));
         return;
       }
       if (res.status === 429) {
-        setError(`Too many requests from here. Wait ${waitText(res.headers.get("Retry-After"))} and try again.`);
+        setError(t("tooMany", { wait: waitText(res.headers.get("Retry-After"), locale) }));
         return;
       }
       if (code === "email_disabled") {
-        setError("Email is off on this server: ask an admin to reset your access.");
+        setError(t("emailDisabled"));
         return;
       }
-      setError(message ?? `The server answered ${res.status}. Please try again.`);
+      setError(message ?? tc("status", { status: String(res.status) }));
     } finally {
       setBusy(false);
     }
@@ -82,8 +86,8 @@ export function ForgotPasswordForm() {
 
   return (
     <form onSubmit={onSubmit} noValidate aria-busy={busy}>
-      <p className="hint">Enter the address you sign in with. We email a link to choose a new password.</p>
-      <label htmlFor={`${ids}-email`}>Email</label>
+      <p className="hint">{t("hint")}</p>
+      <label htmlFor={`${ids}-email`}>{t("email")}</label>
       <input
         id={`${ids}-email`}
         type="email"
@@ -109,9 +113,9 @@ export function ForgotPasswordForm() {
       ) : null}
       <div className="actions">
         <button type="submit" disabled={busy}>
-          Email me a reset link
+          {t("submit")}
         </button>
-        <Link href="/login">Back to sign in</Link>
+        <Link href="/login">{t("back")}</Link>
       </div>
     </form>
   );

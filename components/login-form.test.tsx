@@ -1,6 +1,7 @@
 import { act, render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { setTestLocale } from "@/lib/testing/intl";
 import { LoginForm } from "./login-form";
 
 const router = vi.hoisted(() => ({ replace: vi.fn(), push: vi.fn(), refresh: vi.fn() }));
@@ -159,5 +160,37 @@ describe("LoginForm", () => {
     expect(await screen.findByRole("alert")).toHaveTextContent(/could not reach the server/i);
     expect(router.replace).not.toHaveBeenCalled();
     expect(screen.getByRole("button", { name: SUBMIT })).toBeEnabled();
+  });
+});
+
+describe("LoginForm in German", () => {
+  it("labels, asks for both fields, offers the reset link and shows fallbacks in German", async () => {
+    setTestLocale("de");
+    const user = userEvent.setup();
+    const fetchMock = stubFetch(() => new Response("Unauthorized", { status: 401 }));
+    render(<LoginForm next="/dashboard" forgotPassword />);
+    expect(screen.getByRole("link", { name: "Passwort vergessen?" })).toHaveAttribute("href", "/forgot-password");
+    const submitDe = screen.getByRole("button", { name: "Anmelden" });
+    await user.click(submitDe);
+    expect(await screen.findByRole("alert")).toHaveTextContent("Geben Sie Ihre E-Mail-Adresse und Ihr Passwort ein.");
+    expect(fetchMock).not.toHaveBeenCalled();
+
+    await user.type(screen.getByLabelText("E-Mail"), EMAIL);
+    await user.type(screen.getByLabelText("Passwort"), PASSWORD);
+    await user.click(submitDe);
+    expect(await screen.findByRole("alert")).toHaveTextContent("Der Server hat mit 401 geantwortet. Bitte versuchen Sie es erneut.");
+    // The server is asked in the form's language too.
+    expect(new Headers(fetchMock.mock.calls[0][1]?.headers).get("accept-language")).toBe("de");
+  });
+
+  it("is busy in German", async () => {
+    setTestLocale("de");
+    const user = userEvent.setup();
+    stubFetch(() => deferred<Response>().promise);
+    render(<LoginForm next="/dashboard" />);
+    await user.type(screen.getByLabelText("E-Mail"), EMAIL);
+    await user.type(screen.getByLabelText("Passwort"), PASSWORD);
+    await user.click(screen.getByRole("button", { name: "Anmelden" }));
+    expect(await screen.findByRole("button", { name: "Anmeldung läuft…" })).toBeDisabled();
   });
 });

@@ -2,12 +2,15 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
+import { useLocale, useTranslations } from "next-intl";
 import { useId, useState } from "react";
 import { apiFetch } from "./api-client";
 
 /** `forgotPassword`: offer the "Forgot password?" link (only while email is on). */
 export function LoginForm({ next, forgotPassword = false }: { next: string; forgotPassword?: boolean }) {
   const router = useRouter();
+  const t = useTranslations("auth.login");
+  const locale = useLocale();
   const ids = useId();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
@@ -18,12 +21,12 @@ export function LoginForm({ next, forgotPassword = false }: { next: string; forg
     event.preventDefault();
     setError(null);
     if (!email.trim() || !password) {
-      setError("Enter your email and password.");
+      setError(t("missing"));
       return;
     }
     setBusy(true);
     try {
-      const result = await apiFetch("/api/auth/login", { body: { email, password } });
+      const result = await apiFetch("/api/auth/login", { body: { email, password }, locale });
       if (!result.ok) {
         setError(result.message);
         return;
@@ -37,9 +40,9 @@ export function LoginForm({ next, forgotPassword = false }: { next: string; forg
 
   return (
     <form onSubmit={onSubmit} noValidate aria-busy={busy}>
-      <label htmlFor={`${ids}-email`}>Email</label>
+      <label htmlFor={`${ids}-email`}>{t("email")}</label>
       <input id={`${ids}-email`} type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} disabled={busy} />
-      <label htmlFor={`${ids}-password`}>Password</label>
+      <label htmlFor={`${ids}-password`}>{t("password")}</label>
       <input
         id={`${ids}-password`}
         type="password"
@@ -50,7 +53,7 @@ export function LoginForm({ next, forgotPassword = false }: { next: string; forg
       />
       {forgotPassword ? (
         <p className="field-link">
-          <Link href="/forgot-password">Forgot password?</Link>
+          <Link href="/forgot-password">{t("forgot")}</Link>
         </p>
       ) : null}
       {error ? (
@@ -60,7 +63,7 @@ export function LoginForm({ next, forgotPassword = false }: { next: string; forg
       ) : null}
       <div className="actions">
         <button type="submit" disabled={busy}>
-          {busy ? "Signing in…" : "Sign in"}
+          {t(busy ? "busy" : "submit")}
         </button>
       </div>
     </form>

@@ -1,19 +1,22 @@
 "use client";
 
+import { useLocale, useTranslations } from "next-intl";
 import { useCallback, useEffect, useState } from "react";
+import { DEFAULT_LOCALE, type Locale } from "@/lib/i18n/locales";
+import { translate } from "@/lib/i18n/translate";
 import { apiFetch } from "./api-client";
 import { SessionsTable, type SessionRow } from "./sessions-table";
 
-/** "1 day", "12 hours", "90 minutes": the largest unit that divides evenly, else minutes. */
-export function duration(seconds: number): string {
-  const units: [string, number][] = [
+/** "1 day", "12 hours", "90 minutes": the largest unit that divides evenly, else minutes (in `locale`). */
+export function duration(seconds: number, locale: Locale = DEFAULT_LOCALE): string {
+  const units = [
     ["day", 86400],
     ["hour", 3600],
     ["minute", 60],
-  ];
-  const [unit, size] = units.find(([, size]) => seconds % size === 0) ?? ["minute", 60];
-  const n = Math.max(1, Math.round(seconds / size));
-  return `${n} ${unit}${n === 1 ? "" : "s"}`;
+  ] as const;
+  const [unit, size] = units.find(([, size]) => seconds % size === 0) ?? units[2];
+  const count = Math.max(1, Math.round(seconds / size));
+  return translate(locale, `auth.sessions.duration.${unit}`, { count });
 }
 
 /** Fired on window after something here ended sessions (a password change): the list reloads. */
@@ -21,18 +24,20 @@ export const SESSIONS_CHANGED = "sessions-changed";
 
 /** The signed-in user's sessions: sign out one, or everywhere else. */
 export function MySessions({ idleSeconds, ttlSeconds }: { idleSeconds: number; ttlSeconds: number }) {
+  const t = useTranslations("auth.sessions");
+  const locale = useLocale();
   const [sessions, setSessions] = useState<SessionRow[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [message, setMessage] = useState<{ kind: "success" | "error"; text: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
 
   const load = useCallback(async () => {
-    const result = await apiFetch<{ sessions: SessionRow[] }>("/api/sessions");
+    const result = await apiFetch<{ sessions: SessionRow[] }>("/api/sessions", { locale });
     if (result.ok) {
       setSessions(result.data.sessions);
       setLoadError(null);
     } else setLoadError(result.message);
-  }, []);
+  }, [locale]);
 
   useEffect(() => {
     // eslint-disable-next-line react-hooks/set-state-in-effect -- loading data on mount
@@ -44,19 +49,23 @@ export function MySessions({ idleSeconds, ttlSeconds }: { idleSeconds: number; t
 
   async function revokeOne(s: SessionRow) {
     setBusy(s.id);
-    const result = await apiFetch<null>(`/api/sessions/${s.id}/revoke`, { body: {} });
-    const what = s.user_agent ?? "that session";
-    setMessage(result.ok ? { kind: "success", text: `Signed out ${what}${s.ip ? ` (${s.ip})` : ""}.` } : { kind: "error", text: result.message });
+    const result = await apiFetch<null>(`/api/sessions/${s.id}/revoke`, { body: {}, locale });
+    const device = s.user_agent ?? t("thatSession");
+    setMessage(
+      result.ok
+        ? { kind: "success", text: s.ip ? t("signedOutAt", { device, ip: s.ip }) : t("signedOut", { device }) }
+        : { kind: "error", text: result.message },
+    );
     await load();
     setBusy(null);
   }
 
   async function revokeOthers() {
     setBusy("others");
-    const result = await apiFetch<{ revoked: number }>("/api/sessions/revoke_others", { body: {} });
+    const result = await apiFetch<{ revoked: number }>("/api/sessions/revoke_others", { body: {}, locale });
     setMessage(
       result.ok
-        ? { kind: "success", text: `Signed out ${result.data.revoked} other session${result.data.revoked === 1 ? "" : "s"}.` }
+        ? { kind: "success", text: t("signedOutOthers", { count: result.data.revoked }) }
         : { kind: "error", text: result.message },
     );
     await load();
@@ -66,28 +75,25 @@ export function MySessions({ idleSeconds, ttlSeconds }: { idleSeconds: number; t
   const others = sessions?.filter((s) => !s.current).length ?? 0;
   return (
     <section className="card" aria-labelledby="sessions-title">
-      <h2 id="sessions-title">Your sessions</h2>
-      <p className="hint">
-        Every browser signed in to your account. A session ends when you sign out, after {duration(idleSeconds)} without use, or{" "}
-        {duration(ttlSeconds)} after signing in, whichever comes first.
-      </p>
+      <h2 id="sessions-title">{t("heading")}</h2>
+      <p className="hint">{t("hint", { idle: duration(idleSeconds, locale), ttl: duration(ttlSeconds, locale) })}</p>
       {loadError ? (
         <div className="alert error" role="alert">
-          <p>Could not load your sessions: {loadError}</p>
+          <p>{t("loadError", { error: loadError })}</p>
           <button type="button" className="secondary small" onClick={() => void load()}>
-            Try again
+            {t("retry")}
           </button>
         </div>
       ) : sessions === null ? (
-        <p className="loading">Loading…</p>
+        <p className="loading">{t("loading")}</p>
       ) : sessions.length === 0 ? (
-        <p className="empty">No sessions.</p>
+        <p className="empty">{t("empty")}</p>
       ) : (
-        <SessionsTable sessions={sessions} label="Your sessions" busyId={busy} onRevoke={(s) => void revokeOne(s)} />
+        <SessionsTable sessions={sessions} label={t("tableLabel")} busyId={busy} onRevoke={(s) => void revokeOne(s)} />
       )}
       <div className="actions">
         <button type="button" className="secondary" disabled={busy !== null || others === 0} onClick={() => void revokeOthers()}>
-          {busy === "others" ? "Signing out…" : "Sign out everywhere else"}
+          {t(busy === "others" ? "signingOut" : "signOutOthers")}
         </button>
       </div>
       <div role="status" aria-live="polite">

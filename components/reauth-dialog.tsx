@@ -1,5 +1,6 @@
 "use client";
 
+import { useLocale, useTranslations } from "next-intl";
 import { useCallback, useEffect, useId, useRef, useState } from "react";
 import { apiFetch, setReauthHandler } from "./api-client";
 import { keepTabInside } from "./focus-trap";
@@ -16,6 +17,8 @@ export function ReauthDialog({ email }: { email: string }) {
   const inputRef = useRef<HTMLInputElement>(null);
   const returnTo = useRef<HTMLElement | null>(null);
   const resolveRef = useRef<((ok: boolean) => void) | null>(null);
+  const t = useTranslations("auth.reauth");
+  const locale = useLocale();
   const ids = useId();
   const [open, setOpen] = useState(false);
   const [password, setPassword] = useState("");
@@ -70,12 +73,12 @@ export function ReauthDialog({ email }: { email: string }) {
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (!password) {
-      setError("Enter your password.");
+      setError(t("required"));
       inputRef.current?.focus();
       return;
     }
     setBusy(true);
-    const result = await apiFetch<null>("/api/auth/reauth", { body: { password }, noReauth: true });
+    const result = await apiFetch<null>("/api/auth/reauth", { body: { password }, noReauth: true, locale });
     setBusy(false);
     if (result.ok) {
       finish(true);
@@ -86,7 +89,7 @@ export function ReauthDialog({ email }: { email: string }) {
       finish(false);
       return;
     }
-    setError(result.code === "invalid_credentials" ? "That password is not right. Try again." : result.message);
+    setError(result.code === "invalid_credentials" ? t("wrong") : result.message);
     setPassword("");
     setRefused((n) => n + 1);
   }
@@ -106,11 +109,9 @@ export function ReauthDialog({ email }: { email: string }) {
     >
       {open ? (
         <form onSubmit={onSubmit} noValidate aria-busy={busy}>
-          <h2 id={`${ids}-title`}>Confirm your password</h2>
-          <p id={`${ids}-body`}>
-            This action needs a recent sign-in. Enter the password for <strong>{email}</strong> to continue; what you asked for then goes ahead.
-          </p>
-          <label htmlFor={`${ids}-password`}>Password</label>
+          <h2 id={`${ids}-title`}>{t("title")}</h2>
+          <p id={`${ids}-body`}>{t.rich("body", { email, strong: (chunks) => <strong>{chunks}</strong> })}</p>
+          <label htmlFor={`${ids}-password`}>{t("password")}</label>
           <input
             ref={inputRef}
             id={`${ids}-password`}
@@ -129,10 +130,10 @@ export function ReauthDialog({ email }: { email: string }) {
           ) : null}
           <div className="actions">
             <button type="button" className="secondary" onClick={() => finish(false)} disabled={busy}>
-              Cancel
+              {t("cancel")}
             </button>
             <button type="submit" disabled={busy}>
-              {busy ? "Checking…" : "Confirm and continue"}
+              {t(busy ? "busy" : "submit")}
             </button>
           </div>
         </form>

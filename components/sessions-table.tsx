@@ -1,5 +1,6 @@
 "use client";
 
+import { useTranslations } from "next-intl";
 import { RelativeTime } from "./relative-time";
 
 /** A session as GET /api/sessions and GET /api/users/:id/sessions answer it. */
@@ -32,41 +33,42 @@ export function SessionsTable({
   onRevoke: (s: SessionRow) => void;
   keepCurrent?: boolean;
 }) {
+  const t = useTranslations("auth.sessionsTable");
   return (
     <div className="table-wrap">
       <table className="stack" aria-label={label}>
         <thead>
           <tr>
-            <th>Device</th>
-            <th>IP address</th>
-            <th>Signed in</th>
-            <th>Last used</th>
-            <th>Ends</th>
+            <th>{t("device")}</th>
+            <th>{t("ip")}</th>
+            <th>{t("signedIn")}</th>
+            <th>{t("lastUsed")}</th>
+            <th>{t("ends")}</th>
             <th>
-              <span className="sr-only">Actions</span>
+              <span className="sr-only">{t("actions")}</span>
             </th>
           </tr>
         </thead>
         <tbody>
           {sessions.map((s) => (
             <tr key={s.id} data-testid="session-row">
-              <td data-label="Device">
-                {s.user_agent ?? <span className="muted">Unknown device</span>}
+              <td data-label={t("device")}>
+                {s.user_agent ?? <span className="muted">{t("unknownDevice")}</span>}
                 {s.current ? (
                   <>
                     {" "}
-                    <span className="status active">this browser</span>
+                    <span className="status active">{t("thisBrowser")}</span>
                   </>
                 ) : null}
               </td>
-              <td data-label="IP address">{s.ip ?? <span className="muted">—</span>}</td>
-              <td data-label="Signed in">
+              <td data-label={t("ip")}>{s.ip ?? <span className="muted">—</span>}</td>
+              <td data-label={t("signedIn")}>
                 <RelativeTime iso={s.created_at} />
               </td>
-              <td data-label="Last used">
+              <td data-label={t("lastUsed")}>
                 <RelativeTime iso={s.last_used_at} />
               </td>
-              <td data-label="Ends">
+              <td data-label={t("ends")}>
                 <RelativeTime iso={s.expires_at} />
               </td>
               <td className="cell-actions">
@@ -76,9 +78,13 @@ export function SessionsTable({
                     className="secondary small"
                     disabled={busyId !== null}
                     onClick={() => onRevoke(s)}
-                    aria-label={`Sign out ${s.user_agent ?? "this session"}${s.ip ? ` at ${s.ip}` : ""}`}
+                    aria-label={
+                      s.ip
+                        ? t("signOutLabelAt", { device: s.user_agent ?? t("thisSession"), ip: s.ip })
+                        : t("signOutLabel", { device: s.user_agent ?? t("thisSession") })
+                    }
                   >
-                    {busyId === s.id ? "Signing out…" : "Sign out"}
+                    {t(busyId === s.id ? "signingOut" : "signOut")}
                   </button>
                 )}
               </td>

@@ -1,10 +1,15 @@
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 import Link from "next/link";
+import { NextIntlClientProvider } from "next-intl";
+import { getLocale, getTranslations } from "next-intl/server";
 import { cache } from "react";
 import { OnboardingForm } from "@/components/onboarding-form";
 import { getDb } from "@/db";
 import { mailEnabled } from "@/lib/env";
-import { inspectLink, type LinkKind, type LinkProblem } from "@/lib/onboarding";
+import { inspectLink, type LinkProblem } from "@/lib/onboarding";
+import { onboardingPageLocale } from "@/lib/onboarding-locale";
+import { MESSAGES } from "@/messages";
 import { currentSession } from "../current-user";
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
@@ -14,42 +19,27 @@ const readLink = cache(async (token: string) =>
   token ? inspectLink(await getDb(), token) : ({ ok: false, reason: "invitation_not_found" } as const),
 );
 
+/**
+ * The language of this page's content: the reader's switcher choice, else the invitation's
+ * language (the admin chose it), else Accept-Language (lib/onboarding-locale.ts).
+ */
+const linkLocale = cache(async (token: string) => {
+  const link = await readLink(token);
+  const h = await headers();
+  return onboardingPageLocale(h.get("cookie"), h.get("accept-language"), { locale: "locale" in link ? link.locale : null });
+});
+
 async function tokenOf(searchParams: Props["searchParams"]): Promise<string> {
   const raw = (await searchParams).token;
   return typeof raw === "string" ? raw : "";
 }
 
 export async function generateMetadata({ searchParams }: Props): Promise<Metadata> {
-  const link = await readLink(await tokenOf(searchParams));
+  const token = await tokenOf(searchParams);
+  const link = await readLink(token);
+  const t = await getTranslations({ locale: await linkLocale(token), namespace: "onboarding" });
   const reset = "kind" in link && link.kind === "reset";
-  return { title: reset ? "Reset your password" : "Set up your account", referrer: "no-referrer" };
-}
-
-const PROBLEMS: Record<LinkProblem, { title: string; body: string }> = {
-  invitation_not_found: {
-    title: "This invitation link is not valid",
-    body: "Check that you opened the whole link from your invitation. If it still does not work, ask an admin for a new one.",
-  },
-  invitation_already_used: {
-    title: "This invitation has already been used",
-    body: "The account it was for is set up. Sign in with its email and password, or ask an admin for a new link.",
-  },
-  invitation_revoked: { title: "This invitation was revoked", body: "Ask an admin to send you a new invitation link." },
-  invitation_expired: { title: "This invitation has expired", body: "Invitation links only work for a limited time. Ask an admin for a new one." },
-};
-
-// A reset link (kind "reset") that cannot be used says so in its own words.
-const RESET_PROBLEMS: Partial<Record<LinkProblem, { title: string; body: string }>> = {
-  invitation_already_used: {
-    title: "This reset link has already been used",
-    body: "The password was set with it. Sign in with the new password, or ask an admin for a new reset link.",
-  },
-  invitation_revoked: { title: "This reset link was revoked", body: "Ask an admin for a new reset link." },
-  invitation_expired: { title: "This reset link has expired", body: "Reset links only work for a limited time. Ask an admin for a new one." },
-};
-
-function problemText(reason: LinkProblem, kind: LinkKind | undefined) {
-  return (kind === "reset" ? RESET_PROBLEMS[reason] : undefined) ?? PROBLEMS[reason];
+  return { title: t(reset ? "title.reset" : "title.invite"), referrer: "no-referrer" };
 }
 
 // Opening the link reads and shows; it writes nothing (a mail scanner's click cannot burn it).
@@ -57,21 +47,29 @@ export default async function OnboardingPage({ searchParams }: Props) {
   const session = await currentSession();
   const token = await tokenOf(searchParams);
   const link = await readLink(token);
+  const locale = await linkLocale(token);
+  const t = await getTranslations({ locale, namespace: "onboarding" });
+  // The header around it speaks the page's language; this section says when it speaks another.
+  const lang = locale !== (await getLocale()) ? locale : undefined;
 
   if (!link.ok) {
-    const problem = problemText(link.reason, "kind" in link ? link.kind : undefined);
+    const kind = "kind" in link ? link.kind : undefined;
+    const reason: LinkProblem = link.reason;
+    // A reset link (kind "reset") that cannot be used says so in its own words.
+    const title = kind === "reset" && reason !== "invitation_not_found" ? t(`resetProblem.${reason}.title`) : t(`problem.${reason}.title`);
+    const body = kind === "reset" && reason !== "invitation_not_found" ? t(`resetProblem.${reason}.body`) : t(`problem.${reason}.body`);
     return (
-      <section className="card narrow" data-testid="link-problem" data-reason={link.reason}>
-        <h1>{problem.title}</h1>
-        <p>{problem.body}</p>
+      <section className="card narrow" data-testid="link-problem" data-reason={link.reason} lang={lang}>
+        <h1>{title}</h1>
+        <p>{body}</p>
         {/* Always a way onward: sign in (an account may exist already), or ask for a new reset link. */}
         <div className="actions">
           <Link className="button" href="/login">
-            Go to sign in
+            {t("goToSignIn")}
           </Link>
-          {"kind" in link && link.kind === "reset" && mailEnabled() ? (
+          {kind === "reset" && mailEnabled() ? (
             <Link className="button secondary" href="/forgot-password">
-              Email me a new reset link
+              {t("newResetLink")}
             </Link>
           ) : null}
         </div>
@@ -79,14 +77,17 @@ export default async function OnboardingPage({ searchParams }: Props) {
     );
   }
   return (
-    <section className="card narrow">
-      <h1>{link.kind === "reset" ? `Reset your password for ${link.email}` : "Set up your account"}</h1>
-      <OnboardingForm
-        email={link.email}
-        token={token}
-        kind={link.kind}
-        signedInAs={session && session.user.email !== link.email ? session.user.email : null}
-      />
+    <section className="card narrow" lang={lang}>
+      <h1>{link.kind === "reset" ? t("heading.reset", { email: link.email }) : t("heading.invite")}</h1>
+      {/* The form, its policy messages and its strength meter in this section's language. */}
+      <NextIntlClientProvider locale={locale} messages={MESSAGES[locale]}>
+        <OnboardingForm
+          email={link.email}
+          token={token}
+          kind={link.kind}
+          signedInAs={session && session.user.email !== link.email ? session.user.email : null}
+        />
+      </NextIntlClientProvider>
     </section>
   );
 }
