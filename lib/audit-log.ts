@@ -5,6 +5,7 @@ import { auditEvents, users } from "../db/schema";
 import { audit, type AuditAction, type RequestMeta } from "./audit";
 import { csvRow } from "./csv";
 import { lookupEmail } from "./email";
+import { tr } from "./i18n/request-locale";
 import { afterCursor, cursorTimestamp, decodeCursor, newestFirst, page, type Keyset } from "./keyset";
 
 // Reading the audit trail: one filtered, keyset-paged list (GET /api/audit) and an export that walks
@@ -107,14 +108,15 @@ export type AuditQuery = {
 
 /**
  * The filters (and, for the list, `limit` and `cursor`) from a query string. Unknown or repeated
- * parameters are refused rather than ignored, so a typo never widens what an admin sees.
+ * parameters are refused rather than ignored, so a typo never widens what an admin sees. The message
+ * is in the request's language (lib/i18n/request-locale.ts); parameter names stay as they are.
  */
 export function parseAuditQuery(params: URLSearchParams, opts: { paging: boolean }): { ok: true; query: AuditQuery } | { ok: false; message: string } {
   const allowed: readonly string[] = opts.paging ? [...FILTER_KEYS, ...PAGING_KEYS] : FILTER_KEYS;
   const seen = new Set<string>();
   for (const key of params.keys()) {
-    if (!allowed.includes(key)) return { ok: false, message: `Unknown parameter "${key.slice(0, 40)}"; use ${allowed.join(", ")}.` };
-    if (seen.has(key)) return { ok: false, message: `"${key}" is given more than once.` };
+    if (!allowed.includes(key)) return { ok: false, message: tr("api.audit_query.unknown_parameter", { key: key.slice(0, 40), allowed: allowed.join(", ") }) };
+    if (seen.has(key)) return { ok: false, message: tr("api.audit_query.repeated", { key }) };
     seen.add(key);
   }
   const query: AuditQuery = { filters: {}, given: {}, limit: DEFAULT_LIMIT, cursor: null };
@@ -126,7 +128,7 @@ export function parseAuditQuery(params: URLSearchParams, opts: { paging: boolean
   const action = get("action");
   if (action !== undefined) {
     const actions = parseAction(action);
-    if (!actions) return { ok: false, message: "action: give an action name (such as invitation.created) or a prefix ending in \".\" (such as invitation.)." };
+    if (!actions) return { ok: false, message: tr("api.audit_query.action") };
     query.filters.actions = actions;
     query.given.action = action;
   }
@@ -134,7 +136,7 @@ export function parseAuditQuery(params: URLSearchParams, opts: { paging: boolean
     const value = get(key);
     if (value === undefined) continue;
     const ref = parseUserRef(value);
-    if (!ref) return { ok: false, message: `${key}: give a user id or an email address.` };
+    if (!ref) return { ok: false, message: tr("api.audit_query.user_ref", { key }) };
     query.filters[key] = ref;
     query.given[key] = value;
   }
@@ -142,26 +144,26 @@ export function parseAuditQuery(params: URLSearchParams, opts: { paging: boolean
     const value = get(key);
     if (value === undefined) continue;
     const instant = parseInstant(value);
-    if (!instant) return { ok: false, message: `${key}: give an ISO 8601 time with a zone, such as 2026-01-31T00:00:00Z, or a date.` };
+    if (!instant) return { ok: false, message: tr("api.audit_query.instant", { key }) };
     query.filters[key] = instant;
     query.given[key] = value;
   }
   if (query.filters.from && query.filters.to && Date.parse(query.filters.from) > Date.parse(query.filters.to)) {
-    return { ok: false, message: "from must not be later than to." };
+    return { ok: false, message: tr("api.audit_query.from_after_to") };
   }
 
   if (opts.paging) {
     const limit = get("limit");
     if (limit !== undefined) {
       if (!/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_LIMIT) {
-        return { ok: false, message: `limit: give a whole number from 1 to ${MAX_LIMIT}.` };
+        return { ok: false, message: tr("api.audit_query.limit", { max: String(MAX_LIMIT) }) };
       }
       query.limit = Number(limit);
     }
     const cursor = get("cursor");
     if (cursor !== undefined) {
       query.cursor = decodeCursor("audit", cursor);
-      if (!query.cursor) return { ok: false, message: "cursor: not a cursor this list gave out." };
+      if (!query.cursor) return { ok: false, message: tr("api.audit_query.cursor") };
     }
   }
   return { ok: true, query };

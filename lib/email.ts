@@ -10,6 +10,8 @@
 // CaseFolding.txt does; Cherokee folds to its capitals; dotless ı is kept apart from i, as the full
 // (non-Turkic) folding keeps it. lib/email.test.ts checks the pairs against Python's casefold().
 
+import { tr } from "./i18n/request-locale";
+
 export type EmailCheck =
   | { ok: true; email: string; canonical: string }
   | { ok: false; reason: "malformed" | "invisible_character" | "mixed_scripts"; message: string };
@@ -52,14 +54,18 @@ export function lookupEmail(input: string): string | null {
   return hasEmailShape(input) ? canonicalEmail(input.trim()) : null;
 }
 
-/** Whether an address may name an account, and its canonical form. */
+/**
+ * Whether an address may name an account, and its canonical form. The explanation is in the current
+ * API request's language (lib/i18n/request-locale.ts; English outside a request: the CLI, startup).
+ * Server code only: no browser code imports this module.
+ */
 export function checkEmail(input: string): EmailCheck {
   const email = input.trim();
   if (email.length < 3 || !SHAPE.test(email)) {
-    return { ok: false, reason: "malformed", message: "Enter an email address like name@example.com." };
+    return { ok: false, reason: "malformed", message: tr("api.email.malformed") };
   }
   if (email.length > MAX_EMAIL_LENGTH) {
-    return { ok: false, reason: "malformed", message: "That email address is too long." };
+    return { ok: false, reason: "malformed", message: tr("api.email.too_long") };
   }
   // The untrimmed input: trim() would quietly drop a leading U+FEFF.
   const invisible = INVISIBLE.exec(input) ?? NOT_A_CHARACTER.exec(input);
@@ -68,7 +74,7 @@ export function checkEmail(input: string): EmailCheck {
     return {
       ok: false,
       reason: "invisible_character",
-      message: `That address contains an invisible or special character (U+${code}). Type it again without it.`,
+      message: tr("api.email.invisible_character", { code }),
     };
   }
   const canonical = canonicalEmail(email);
@@ -77,7 +83,7 @@ export function checkEmail(input: string): EmailCheck {
     return {
       ok: false,
       reason: "mixed_scripts",
-      message: `"${mixed}" mixes letters of different scripts (for example Latin and Cyrillic look-alikes). Use one script per part of the address.`,
+      message: tr("api.email.mixed_scripts", { label: mixed }),
     };
   }
   return { ok: true, email, canonical };

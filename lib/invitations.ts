@@ -7,6 +7,7 @@ import { audit, type RequestMeta } from "./audit";
 import { randomSecret, sha256Hex } from "./auth/tokens";
 import { canonicalEmail, checkEmail, hasEmailShape } from "./email";
 import { canonicalDomain, env, inviteDomains } from "./env";
+import { DEFAULT_LOCALE, isLocale, type Locale } from "./i18n/locales";
 import { afterCursor, cursorTimestamp, newestFirst, page, type Keyset } from "./keyset";
 import { deliveryOf, enqueueMail, type Delivery } from "./mail/outbox";
 import { rows } from "./rate-limit";
@@ -59,6 +60,8 @@ export type CreatedInvitation = {
   /** The link (its secret, once). */
   url: string;
   expiresAt: Date;
+  /** The language of its page and its emails. */
+  locale: Locale;
   /** A live (pending, unexpired) link of this address was revoked to make this one. */
   replaced: boolean;
   /** Email is on: the link was queued to be mailed to the invitee. */
@@ -87,6 +90,12 @@ export type CreateInvitationInput = {
   enforceDomains?: boolean;
   /** "reissue": the audit trail says re-issued, and the old link's revocation says by_reissue. */
   via?: "invite" | "reissue";
+  /**
+   * The invitee's language: their link's page and every email of this invitation. The API passes
+   * the body's `locale`, else the inviting admin's own language for that request; a re-issue keeps
+   * the old invitation's. Default English (the CLI without --locale, the first-admin bootstrap).
+   */
+  locale?: Locale;
 };
 
 /** Whether INVITE_DOMAINS (if set) allows a canonical address's domain. */
@@ -115,6 +124,7 @@ export async function createInvitation(db: DB, input: CreateInvitationInput): Pr
   const reissue = input.via === "reissue";
   const secret = randomSecret(32);
   const meta = { ip: input.ip ?? null, userAgent: input.userAgent ?? null };
+  const locale = input.locale ?? DEFAULT_LOCALE;
   try {
     return await db.transaction(async (tx) => {
       // One statement, so concurrent invites of "Alice@x" and "ALICE@x" (or "ΟΔΟΣ@x" and "οδος@x")
@@ -158,6 +168,7 @@ export async function createInvitation(db: DB, input: CreateInvitationInput): Pr
           tokenHash: sha256Hex(secret),
           createdBy: input.createdBy,
           expiresAt: sql`now() + make_interval(secs => ${seconds})`,
+          locale,
         })
         .returning();
       const replaced = revoked.some((r) => r.live === true);
@@ -168,6 +179,8 @@ export async function createInvitation(db: DB, input: CreateInvitationInput): Pr
         userId: user.id,
         invitationId: inv.id,
         data: { role: user.role, by: input.createdBy ? await emailOf(tx, input.createdBy) : null, expires_at: inv.expiresAt.toISOString() },
+        // In the invitee's language, as their link's page will be.
+        locale,
         secret,
       });
       for (const old of revoked) {
@@ -186,11 +199,21 @@ export async function createInvitation(db: DB, input: CreateInvitationInput): Pr
         targetUserId: user.id,
         invitationId: inv.id,
         ...meta,
-        details: { role: user.role, expires_at: inv.expiresAt.toISOString(), revoked: revoked.map((r) => r.id), emailed: queued !== null },
+        details: { role: user.role, expires_at: inv.expiresAt.toISOString(), locale, revoked: revoked.map((r) => r.id), emailed: queued !== null },
       });
       return {
         ok: true,
-        invitation: { id: inv.id, email: user.email, role: user.role, kind: inv.kind, url: invitationUrl(secret), expiresAt: inv.expiresAt, replaced, emailed: queued !== null },
+        invitation: {
+          id: inv.id,
+          email: user.email,
+          role: user.role,
+          kind: inv.kind,
+          url: invitationUrl(secret),
+          expiresAt: inv.expiresAt,
+          locale,
+          replaced,
+          emailed: queued !== null,
+        },
       } as const;
     });
   } catch (err) {
@@ -224,7 +247,7 @@ export type BulkOutcome =
   | "duplicate"
   | "rate_limited";
 
-export type BulkResult = { email: string; outcome: BulkOutcome; invitation?: { id: string; url: string; expiresAt: Date; emailed: boolean } };
+export type BulkResult = { email: string; outcome: BulkOutcome; invitation?: { id: string; url: string; expiresAt: Date; locale: Locale; emailed: boolean } };
 
 /**
  * One result per line, in order. Each address stands alone: its own checks and its own
@@ -241,6 +264,8 @@ export async function inviteMany(
     expiresInSeconds?: number;
     replace?: boolean;
     createdBy: string;
+    /** Every invitation's language (createInvitation's `locale`). */
+    locale?: Locale;
     countInvite: () => Promise<boolean>;
   } & RequestMeta,
 ): Promise<BulkResult[]> {
@@ -277,10 +302,11 @@ export async function inviteMany(
       userAgent: input.userAgent,
       replace: input.replace ?? false,
       enforceDomains: true,
+      locale: input.locale,
     });
     if (created.ok) {
-      const { id, url, expiresAt, replaced, emailed } = created.invitation;
-      results.push({ email: line, outcome: replaced ? "replaced" : "invited", invitation: { id, url, expiresAt, emailed } });
+      const { id, url, expiresAt, locale, replaced, emailed } = created.invitation;
+      results.push({ email: line, outcome: replaced ? "replaced" : "invited", invitation: { id, url, expiresAt, locale, emailed } });
     } else {
       results.push({ email: line, outcome: created.reason });
     }
@@ -306,6 +332,8 @@ export type InvitationListItem = {
   expiresAt: Date;
   acceptedAt: Date | null;
   revokedAt: Date | null;
+  /** The language of its page and its emails. */
+  locale: Locale;
   /** Its email's delivery (lib/mail/outbox.ts deliveryOf), or null: never mailed (email off when it was made). */
   delivery: Delivery | null;
 };
@@ -360,8 +388,9 @@ export async function listInvitations(db: DB, query: InvitationQuery = {}): Prom
   const found = await invitationsPageQuery(db, query, limit + 1);
   const { rows: shown, nextCursor } = page("invitations", found, limit);
   return {
-    invitations: shown.map(({ cursor_ts: _cursor, mail, ...item }) => ({
+    invitations: shown.map(({ cursor_ts: _cursor, mail, locale, ...item }) => ({
       ...item,
+      locale: isLocale(locale) ? locale : DEFAULT_LOCALE,
       delivery: mail
         ? deliveryOf({
             status: mail.status,
@@ -397,6 +426,7 @@ export function invitationsPageQuery(db: DB, query: InvitationQuery, limit: numb
       expiresAt: invitations.expiresAt,
       acceptedAt: invitations.acceptedAt,
       revokedAt: invitations.revokedAt,
+      locale: invitations.locale,
       // Its email, if any (at most one per link: outbox_invitation_unique; one index probe per row shown).
       mail: sql<MailRow | null>`(
         SELECT json_build_object('status', o.status, 'attempts', o.attempts, 'next_attempt_at', o.next_attempt_at,
@@ -443,12 +473,13 @@ export async function revokeInvitation(db: DB, id: string, actorUserId: string, 
 }
 
 /**
- * A fresh invitation link for the same person and role; the old one (and any other open one) is
- * revoked. For a reset link, lib/users.ts reissueLink calls issueReset instead.
+ * A fresh invitation link for the same person and role, in the old invitation's language; the old
+ * one (and any other open one) is revoked. For a reset link, lib/users.ts reissueLink calls
+ * issueReset instead.
  */
 export async function reissueInvitation(
   db: DB,
-  found: { email: string; role: Role },
+  found: { email: string; role: Role; locale: Locale },
   actorUserId: string,
   meta: RequestMeta = {},
 ): Promise<CreateInvitationResult> {
@@ -461,5 +492,6 @@ export async function reissueInvitation(
     replace: true,
     enforceDomains: true,
     via: "reissue",
+    locale: found.locale,
   });
 }

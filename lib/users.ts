@@ -10,7 +10,8 @@ import { env } from "./env";
 import { createInvitation, emailOf, invitationUrl, reissueInvitation, type CreateInvitationResult, type CreatedInvitation } from "./invitations";
 import { afterCursor, cursorTimestamp, newestFirst, page, type Keyset } from "./keyset";
 import { logger } from "./logger";
-import { enqueueMail } from "./mail/outbox";
+import { DEFAULT_LOCALE, isLocale, type Locale } from "./i18n/locales";
+import { enqueueMail, userLocale } from "./mail/outbox";
 import { checkPasswordPolicy } from "./password-strength";
 
 export type UserStatus = "pending" | "active" | "disabled";
@@ -187,7 +188,7 @@ export const DEFAULT_RESET_SECONDS = 24 * 3600;
 export const MAX_RESET_SECONDS = 7 * 24 * 3600;
 
 /** `url` is null when email is on: the link was queued for the user only (`emailed`). */
-export type IssuedReset = { id: string; email: string; kind: "reset"; url: string | null; expiresAt: Date; emailed: boolean };
+export type IssuedReset = { id: string; email: string; kind: "reset"; url: string | null; expiresAt: Date; locale: Locale; emailed: boolean };
 export type IssueResetResult =
   | { ok: true; invitation: IssuedReset }
   | { ok: false; reason: "user_not_found" | "cannot_change_self" | "forbidden" | "user_disabled" | "user_pending" };
@@ -237,6 +238,10 @@ export async function writeResetLink(
 ): Promise<IssuedReset> {
   const secret = randomSecret(32);
   const meta = { ip: input.ip ?? null, userAgent: input.userAgent ?? null };
+  // The language of the user's latest invitation (or earlier reset link), which this link inherits:
+  // its page and its email use it. Not the requester's: an admin's language is the admin's, and the
+  // sign-in page's request may come from anyone (and is decided out of band, with no request).
+  const locale = await userLocale(tx, user.id);
   const revoked = await tx
     .update(invitations)
     .set({ revokedAt: sql`now()` })
@@ -252,6 +257,7 @@ export async function writeResetLink(
       tokenHash: sha256Hex(secret),
       createdBy: input.actorUserId,
       expiresAt: sql`now() + make_interval(secs => ${input.seconds})`,
+      locale,
     })
     .returning();
   const requested = input.actorUserId ? "admin" : "self_service";
@@ -265,6 +271,7 @@ export async function writeResetLink(
     userId: user.id,
     invitationId: inv.id,
     data: { requested, by: input.actorUserId ? await emailOf(tx, input.actorUserId) : null, expires_at: inv.expiresAt.toISOString() },
+    locale,
     secret,
   });
   await audit(tx, {
@@ -273,7 +280,15 @@ export async function writeResetLink(
     invitationId: inv.id,
     details: { expires_at: inv.expiresAt.toISOString(), revoked: revoked.map((r) => r.id), requested, emailed: queued !== null },
   });
-  return { id: inv.id, email: user.email, kind: "reset", url: queued === null ? invitationUrl(secret) : null, expiresAt: inv.expiresAt, emailed: queued !== null };
+  return {
+    id: inv.id,
+    email: user.email,
+    kind: "reset",
+    url: queued === null ? invitationUrl(secret) : null,
+    expiresAt: inv.expiresAt,
+    locale,
+    emailed: queued !== null,
+  };
 }
 
 export async function userExists(db: DB, id: string): Promise<boolean> {
@@ -299,14 +314,15 @@ export async function reissueLink(
   input: { id: string; actorUserId: string; fresh: boolean } & RequestMeta,
 ): Promise<ReissueResult> {
   const [found] = await db
-    .select({ kind: invitations.kind, userId: users.id, email: users.email, role: users.role })
+    .select({ kind: invitations.kind, userId: users.id, email: users.email, role: users.role, locale: invitations.locale })
     .from(invitations)
     .innerJoin(users, eq(users.id, invitations.userId))
     .where(eq(invitations.id, input.id));
   if (!found) return { ok: false, reason: "invitation_not_found" };
   if ((found.kind === "reset" || found.role === "admin") && !input.fresh) return { ok: false, reason: "reauth_required" };
   const meta = { ip: input.ip, userAgent: input.userAgent };
-  if (found.kind === "invite") return reissueInvitation(db, found, input.actorUserId, meta);
+  // An invitation keeps its language (the old row's locale); a reset takes the user's latest link's.
+  if (found.kind === "invite") return reissueInvitation(db, { ...found, locale: isLocale(found.locale) ? found.locale : DEFAULT_LOCALE }, input.actorUserId, meta);
   const reset = await issueReset(db, { id: found.userId, actorUserId: input.actorUserId, ...meta });
   if (!reset.ok) return reset;
   return { ok: true, invitation: { ...reset.invitation, role: found.role, replaced: true } };

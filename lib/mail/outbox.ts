@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { sql } from "drizzle-orm";
+import { desc, eq, sql } from "drizzle-orm";
 import type { DB } from "../../db";
-import { outbox, type OutboxRow } from "../../db/schema";
+import { invitations, outbox, type OutboxRow } from "../../db/schema";
 import { audit } from "../audit";
 import { env, mailEnabled } from "../env";
+import { DEFAULT_LOCALE, isLocale, type Locale } from "../i18n/locales";
 import { rows } from "../rate-limit";
 import type { MessageData, MessageKind } from "./messages";
 import { addressHash, seal } from "./seal";
@@ -27,10 +28,31 @@ export type NewMessage = {
   userId?: string | null;
   /** A link's invitation (invitation, reset): its queued message dies with the link (migration 0004). */
   invitationId?: string | null;
-  data: Omit<MessageData, "app" | "email">;
+  data: Omit<MessageData, "app" | "email" | "locale">;
+  /**
+   * The language to write it in (a link's: its invitation's locale). Without it, the recipient's
+   * language: their latest invitation's (userLocale). Stored in `data`, so the sender needs no lookup.
+   */
+  locale?: Locale;
   /** The link secret, kept sealed until sent. */
   secret?: string;
 };
+
+/**
+ * A user's language, as far as the product knows it: the locale of their latest invitation or reset
+ * link (the language the inviting admin chose for them; a reset link inherits it). English for a
+ * user who never had a link (the first admin made from ADMIN_PASSWORD) or no user at all.
+ */
+export async function userLocale(tx: DB, userId: string | null | undefined): Promise<Locale> {
+  if (!userId) return DEFAULT_LOCALE;
+  const [latest] = await tx
+    .select({ locale: invitations.locale })
+    .from(invitations)
+    .where(eq(invitations.userId, userId))
+    .orderBy(desc(invitations.createdAt), desc(invitations.id))
+    .limit(1);
+  return isLocale(latest?.locale) ? latest.locale : DEFAULT_LOCALE;
+}
 
 function messageId(id: string): string {
   return `<${id}@${new URL(env().APP_URL).hostname || "localhost"}>`;
@@ -38,10 +60,11 @@ function messageId(id: string): string {
 
 /**
  * Queues a message inside the caller's transaction; does nothing (null) while email is off. The
- * secret, if any, is stored only sealed (lib/mail/seal.ts).
+ * secret, if any, is stored only sealed (lib/mail/seal.ts). Its language is fixed now, in `data`.
  */
 export async function enqueueMail(tx: DB, msg: NewMessage): Promise<string | null> {
   if (!mailEnabled()) return null;
+  const locale = msg.locale ?? (await userLocale(tx, msg.userId));
   const id = randomUUID();
   await tx.insert(outbox).values({
     id,
@@ -51,7 +74,7 @@ export async function enqueueMail(tx: DB, msg: NewMessage): Promise<string | nul
     invitationId: msg.invitationId ?? null,
     userId: msg.userId ?? null,
     messageId: messageId(id),
-    data: { ...msg.data, app: env().APP_NAME, email: msg.recipient },
+    data: { ...msg.data, app: env().APP_NAME, email: msg.recipient, locale },
     sealed: msg.secret === undefined ? null : seal(msg.secret, id),
   });
   return id;
