@@ -1,5 +1,6 @@
 import { render, screen } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { setTestLocale } from "@/lib/testing/intl";
 import { DeliveryCell, type Delivery } from "./delivery-cell";
 
 const NOW = new Date("2030-01-01T12:00:00.000Z");
@@ -53,5 +54,19 @@ describe("DeliveryCell", () => {
     expect(screen.getByText("Link only")).toBeInTheDocument();
     cell(null, "off");
     expect(screen.getByText("Email off")).toBeInTheDocument();
+  });
+
+  it("speaks German", () => {
+    setTestLocale("de");
+    expect(cell({ ...base, state: "sent", attempts: 1, sent_at: at(-300) })).toHaveTextContent(/^Zugestellt vor 5 Minuten$/);
+    expect(cell({ ...base, state: "retrying", attempts: 2, next_attempt_at: at(600), error: "connection refused" })).toHaveTextContent(
+      /^Wird wiederholt – nächster Versuch in 10 Minuten \(connection refused\)$/,
+    );
+    expect(cell({ ...base, state: "retrying", attempts: 1, next_attempt_at: at(10) })).toHaveTextContent(/^Wird wiederholt – nächster Versuch in weniger als einer Minute$/);
+    expect(cell({ ...base, state: "failed", attempts: 5, error: "550 mailbox unavailable" })).toHaveTextContent(/^Nicht zugestellt: 550 mailbox unavailable$/);
+    expect(cell({ ...base, state: "cancelled" })).toHaveTextContent(/^Nicht gesendet$/);
+    expect(cell({ ...base, state: "queued" })).toHaveTextContent(/^In der Warteschlange$/);
+    expect(cell(null, "off")).toHaveTextContent(/^E-Mail aus$/);
+    expect(cell(null, "on")).toHaveTextContent(/^Nur Link$/);
   });
 });

@@ -1,6 +1,7 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { setTestLocale } from "@/lib/testing/intl";
 import { BulkInvite } from "./bulk-invite";
 import { InvitationsView, type InvitationRow } from "./invitations-view";
 import { UsersView } from "./users-view";
@@ -182,5 +183,78 @@ describe("UsersView and email", () => {
     await user.click(within(dialog).getByRole("button", { name: "Email reset link" }));
     await waitFor(() => expect(screen.getByTestId("users-status")).toHaveTextContent("A password reset link was emailed to ada@example.com. It works once and expires in 1 day."));
     expect(screen.queryByTestId("fresh-link")).not.toBeInTheDocument();
+  });
+});
+
+describe("InvitationsView in German", () => {
+  it("shows the list, its states and times, and each invitation's language in German", async () => {
+    setTestLocale("de");
+    stubFetch((url) =>
+      url.startsWith("/api/invitations?")
+        ? json({
+            invitations: [
+              row({ locale: "de" }),
+              row({ id: "inv_2", email: "alan@example.com", role: "admin", status: "revoked", revoked_at: new Date(Date.now() - 2 * 86400_000).toISOString(), locale: "en" }),
+            ],
+            next_cursor: null,
+            email: "off",
+          })
+        : undefined,
+    );
+    render(<InvitationsView />);
+    expect(await screen.findByText(/^E-Mail ist ausgeschaltet: Kopieren Sie jeden Link/)).toBeInTheDocument();
+    expect(screen.getByRole("heading", { name: "Teammitglied einladen" })).toBeInTheDocument();
+    expect(screen.getByRole("columnheader", { name: "Zustellung" })).toBeInTheDocument();
+    const [grace, alan] = screen.getAllByTestId("invitation-row");
+    expect(grace.querySelector('td[data-label="Status"]')).toHaveTextContent(/^ausstehend$/);
+    expect(grace.querySelector('td[data-label="Rolle"]')).toHaveTextContent(/^Mitglied$/);
+    expect(grace.querySelector('td[data-label="Wann"]')).toHaveTextContent("läuft in 1 Tag ab");
+    expect(grace.querySelector('td[data-label="Wann"]')).toHaveTextContent("gesendet gerade eben");
+    expect(within(grace).getByTestId("invitation-language")).toHaveTextContent("DE");
+    expect(within(grace).getByTestId("invitation-language")).toHaveAttribute("title", "Deutsch");
+    expect(within(grace).getByRole("button", { name: "Link für grace@example.com neu ausstellen" })).toHaveTextContent("Neu ausstellen");
+    expect(within(grace).getByRole("button", { name: "Einladung für grace@example.com widerrufen" })).toBeInTheDocument();
+    expect(alan.querySelector('td[data-label="Status"]')).toHaveTextContent(/^widerrufen$/);
+    expect(alan.querySelector('td[data-label="Wann"]')).toHaveTextContent("widerrufen vor 2 Tagen");
+    expect(within(alan).getByTestId("invitation-language")).toHaveAttribute("title", "Englisch");
+    // Both forms invite in the admin's language unless they pick another.
+    expect(screen.getAllByLabelText("Sprache").map((select) => (select as HTMLSelectElement).value)).toEqual(["de", "de"]);
+  });
+
+  it("shows an invitation's language in English too, and none for a row without one", async () => {
+    stubFetch((url) =>
+      url.startsWith("/api/invitations?") ? json({ invitations: [row({ locale: "de" }), row({ id: "inv_3", email: "old@example.com" })], next_cursor: null, email: "off" }) : undefined,
+    );
+    render(<InvitationsView />);
+    const [grace, old] = await screen.findAllByTestId("invitation-row");
+    expect(within(grace).getByTestId("invitation-language")).toHaveAttribute("title", "German");
+    expect(within(old).queryByTestId("invitation-language")).not.toBeInTheDocument();
+    expect(grace.querySelector('td[data-label="When"]')).toHaveTextContent("expires in 1 day");
+  });
+});
+
+describe("UsersView in German", () => {
+  it("asks and reports in German", async () => {
+    setTestLocale("de");
+    const user = userEvent.setup();
+    const member = { id: "u_2", email: "ada@example.com", role: "member", status: "active", created_at: new Date().toISOString(), last_sign_in_at: null };
+    stubFetch((url, init) => {
+      if (url.startsWith("/api/users?")) return json({ users: [member], next_cursor: null });
+      if (url === "/api/users/u_2/reset" && init?.method === "POST")
+        return json({ invitation: { id: "inv_5", email: "ada@example.com", kind: "reset", url: null, expires_at: IN_A_DAY, emailed: true } }, 201);
+    });
+    render(<UsersView currentUserId="u_1" email="on" />);
+    const r = await screen.findByTestId("user-row");
+    expect(r.querySelector('td[data-label="Zustand"]')).toHaveTextContent(/^aktiv$/);
+    expect(r.querySelector('td[data-label="Letzte Anmeldung"]')).toHaveTextContent(/^nie$/);
+    expect(within(r).getByRole("combobox", { name: "Rolle von ada@example.com" })).toHaveDisplayValue("Mitglied");
+    await user.click(within(r).getByRole("button", { name: "Zugang für ada@example.com zurücksetzen" }));
+    const dialog = await screen.findByRole("dialog", { name: "Zugang dieses Benutzers zurücksetzen?" });
+    await user.click(within(dialog).getByRole("button", { name: "Link per E-Mail senden" }));
+    await waitFor(() =>
+      expect(screen.getByTestId("users-status")).toHaveTextContent(
+        "Ein Link zum Zurücksetzen des Passworts wurde an ada@example.com gesendet. Er funktioniert einmal und läuft in 1 Tag ab.",
+      ),
+    );
   });
 });
