@@ -1,7 +1,79 @@
 // Checks scripts/server.mjs makes before a request reaches Next. Plain .mjs (Node 20 runs no
-// TypeScript) with no side effects, so vitest can import it (scripts/request-guards.test.ts).
+// TypeScript) with no side effects but reading the messages once, so vitest can import it
+// (scripts/request-guards.test.ts).
+import { readFileSync } from "node:fs";
 import { BlockList, isIPv6 } from "node:net";
 import { allowedMethods } from "../lib/api-routes.mjs";
+
+// ---- language ----
+// The answers written here, before Next, speak the request's language like the API's own errors:
+// the same messages (messages/<locale>/errors.json and api.json) and the same choice as
+// lib/i18n/locales.ts pickLocale (the switcher's `locale` cookie, else Accept-Language, else English).
+// That file is TypeScript, so its small negotiation is repeated here; the test checks they agree.
+
+const LOCALES = ["en", "de"];
+const DEFAULT_LOCALE = "en";
+
+/** @param {string} locale @param {string} area */
+function readMessages(locale, area) {
+  return JSON.parse(readFileSync(new URL(`../messages/${locale}/${area}.json`, import.meta.url), "utf8"));
+}
+
+/** @type {Record<string, { errors: Record<string, string>, api: Record<string, unknown> }>} */
+const MESSAGES = Object.fromEntries(LOCALES.map((l) => [l, { errors: readMessages(l, "errors"), api: readMessages(l, "api") }]));
+
+/**
+ * The best supported language of an Accept-Language header, by quality then order (a region falls
+ * back to its language), or null: lib/i18n/locales.ts negotiateLocale.
+ * @param {string | null | undefined} header
+ * @returns {string | null}
+ */
+export function negotiateLocale(header) {
+  if (!header) return null;
+  const ranges = header
+    .slice(0, 512)
+    .split(",")
+    .map((part, index) => {
+      const [tag = "", ...params] = part.trim().split(";");
+      const q = params.map((p) => /^\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*$/i.exec(p)).find(Boolean);
+      return { tag: tag.trim().toLowerCase(), q: q ? Number(q[1]) : 1, index };
+    })
+    .filter((r) => r.tag && r.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const { tag } of ranges) {
+    const language = tag.split("-")[0];
+    if (LOCALES.includes(language)) return language;
+  }
+  return null;
+}
+
+/**
+ * A request's language from its headers: the `locale` cookie (the last one wins), else
+ * Accept-Language, else English.
+ * @param {import("node:http").IncomingHttpHeaders | undefined} headers
+ * @returns {string}
+ */
+export function requestLocale(headers) {
+  const cookie = typeof headers?.cookie === "string" ? headers.cookie : "";
+  let chosen = null;
+  for (const part of cookie.split(";")) {
+    const eqAt = part.indexOf("=");
+    if (eqAt !== -1 && part.slice(0, eqAt).trim() === "locale") chosen = part.slice(eqAt + 1).trim();
+  }
+  if (chosen !== null && LOCALES.includes(chosen)) return chosen;
+  const accept = headers?.["accept-language"];
+  return negotiateLocale(Array.isArray(accept) ? accept.join(",") : accept) ?? DEFAULT_LOCALE;
+}
+
+/**
+ * A message by key ("errors.not_found", "api.malformed_path") in `locale`, else in English.
+ * @param {string} key @param {string} locale @returns {string}
+ */
+export function guardMessage(key, locale = DEFAULT_LOCALE) {
+  const find = (/** @type {string} */ l) => key.split(".").reduce((node, part) => (node && typeof node === "object" ? node[part] : undefined), /** @type {any} */ (MESSAGES[l]));
+  const found = find(LOCALES.includes(locale) ? locale : DEFAULT_LOCALE) ?? find(DEFAULT_LOCALE);
+  return typeof found === "string" ? found : key;
+}
 
 // Security headers of an API error: next.config.ts adds these to Next's own responses, but an answer
 // written here never passes through Next.
@@ -15,7 +87,8 @@ const ERROR_HEADERS = {
   "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 };
 
-export const MALFORMED_PATH_MESSAGE = "The request path is malformed (not an absolute path, or an invalid percent-encoding).";
+/** In English; sendMalformed answers it in the request's language (api.malformed_path). */
+export const MALFORMED_PATH_MESSAGE = guardMessage("api.malformed_path");
 
 /**
  * Why a request target cannot be routed, or null when it can. Next decodes path parameters with
@@ -37,9 +110,10 @@ export function malformedTarget(url) {
   }
 }
 
-/** Writes the 400 `invalid_request` JSON error (same shape and code as lib/errors.ts). */
+/** Writes the 400 `invalid_request` JSON error (same shape and code as lib/errors.ts), in the request's language. */
 export function sendMalformed(res, message) {
-  sendError(res, { status: 400, code: "invalid_request", message });
+  if (message === MALFORMED_PATH_MESSAGE) sendError(res, { status: 400, code: "invalid_request", message, key: "api.malformed_path" });
+  else sendError(res, { status: 400, code: "invalid_request", message });
 }
 
 const STANDARD_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
@@ -50,32 +124,41 @@ const STANDARD_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE
  * Next cannot build a Request for: a plain-text 500) → 405 `method_not_allowed` with `Allow`; an
  * unknown /api path (Next: its HTML 404 page) → 404 `not_found`; a page asked with a method outside
  * HTTP's usual ones (TRACE, CONNECT, PROPFIND…) → 405 with `Allow: GET, HEAD`. Null: Next serves it.
- * Codes and messages as lib/errors.ts has them.
+ * Codes and messages as lib/errors.ts has them, the message in the language of `headers` (English
+ * without them); sendError answers in the language of the request it answers, whatever this said.
  *
  * @param {string | undefined} method
  * @param {string} url an origin-form target (malformedTarget passed)
- * @returns {{ status: number, code: string, message: string, allow?: string } | null}
+ * @param {import("node:http").IncomingHttpHeaders} [headers]
+ * @returns {{ status: number, code: string, message: string, key: string, allow?: string } | null}
  */
-export function methodGuard(method, url) {
+export function methodGuard(method, url, headers) {
   const m = (method ?? "").toUpperCase();
   const queryAt = url.indexOf("?");
   const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
+  const error = (/** @type {number} */ status, /** @type {string} */ code, /** @type {string | undefined} */ allow) => {
+    const key = `errors.${code}`;
+    return { status, code, message: guardMessage(key, requestLocale(headers)), key, ...(allow && { allow }) };
+  };
   if (pathname === "/api" || pathname.startsWith("/api/")) {
     const allowed = allowedMethods(pathname);
-    if (!allowed) return { status: 404, code: "not_found", message: "Not found." };
+    if (!allowed) return error(404, "not_found");
     if (allowed.includes(m)) return null;
-    return { status: 405, code: "method_not_allowed", message: "This method is not allowed here.", allow: allowed.join(", ") };
+    return error(405, "method_not_allowed", allowed.join(", "));
   }
   if (STANDARD_METHODS.has(m)) return null;
-  return { status: 405, code: "method_not_allowed", message: "This method is not allowed here.", allow: "GET, HEAD" };
+  return error(405, "method_not_allowed", "GET, HEAD");
 }
 
 /**
- * Writes a JSON error with the API's security headers (and `Allow`, for a 405).
+ * Writes a JSON error with the API's security headers (and `Allow`, for a 405). With a message `key`,
+ * the message is in the language of the request being answered (`res.req`: its cookie, else its
+ * Accept-Language); without one, `message` as given.
  * @param {import("node:http").ServerResponse} res
- * @param {{ status: number, code: string, message: string, allow?: string }} error
+ * @param {{ status: number, code: string, message: string, key?: string, allow?: string }} error
  */
-export function sendError(res, { status, code, message, allow }) {
+export function sendError(res, { status, code, message: given, key, allow }) {
+  const message = key ? guardMessage(key, requestLocale(res.req?.headers)) : given;
   res.statusCode = status;
   for (const [k, v] of Object.entries(ERROR_HEADERS)) res.setHeader(k, v);
   if (allow) res.setHeader("Allow", allow);

@@ -2,13 +2,18 @@ import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ERRORS, errorMessage } from "@/lib/errors";
+import { negotiateLocale as negotiateLocaleTs, pickLocale } from "@/lib/i18n/locales";
+import { translate } from "@/lib/i18n/translate";
 import {
   createProxyWarning,
+  guardMessage,
   isPrivatePeer,
   MALFORMED_PATH_MESSAGE,
   malformedTarget,
   methodGuard,
+  negotiateLocale,
   PROXY_WARNING_INTERVAL_MS,
+  requestLocale,
   sendError,
   sendMalformed,
 } from "./request-guards.mjs";
@@ -34,9 +39,9 @@ describe("malformedTarget", () => {
 });
 
 /** A raw request with node:http, which sends the path as given (fetch would turn %ZZ into %25ZZ). */
-function sendTo(port: number, path: string, method: string) {
+function sendTo(port: number, path: string, method: string, headers: Record<string, string> = {}) {
   return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
-    const req = httpRequest({ host: "127.0.0.1", port, path, method }, (res) => {
+    const req = httpRequest({ host: "127.0.0.1", port, path, method, headers }, (res) => {
       let body = "";
       res.on("data", (d) => (body += d));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
@@ -79,6 +84,55 @@ describe("malformedTarget + sendMalformed in a Node server", () => {
     expect((await send("/api/users/abc")).body).toBe("next");
     expect((await send("/onboarding?token=%ZZ")).body).toBe("next");
     expect((await send("*", "OPTIONS")).status).toBe(400);
+  });
+
+  it("answers in the request's language: the locale cookie, else Accept-Language", async () => {
+    const german = await sendTo(port, "/api/users/%ZZ", "GET", { "accept-language": "de-DE,de;q=0.9" });
+    expect(JSON.parse(german.body)).toEqual({ error: { code: "invalid_request", message: translate("de", "api.malformed_path") } });
+    expect(translate("de", "api.malformed_path")).toMatch(/Pfad der Anfrage ist fehlerhaft/);
+    const chosen = await sendTo(port, "/api/users/%ZZ", "GET", { "accept-language": "de", cookie: "locale=en" });
+    expect(JSON.parse(chosen.body).error.message).toBe(MALFORMED_PATH_MESSAGE);
+  });
+});
+
+describe("the guards' language (the same rules as lib/i18n/locales.ts)", () => {
+  const headers: [string | undefined, string | undefined][] = [
+    [undefined, undefined],
+    [undefined, "de"],
+    [undefined, "de-CH,de;q=0.9,en;q=0.8"],
+    [undefined, "en-US,en;q=0.9,de;q=0.8"],
+    [undefined, "fr-FR,fr;q=0.9,de;q=0.7,en;q=0.5"],
+    [undefined, "en;q=0.5,de;q=0.9"],
+    [undefined, "DE-at"],
+    [undefined, "de;q=0"],
+    [undefined, "fr, it"],
+    [undefined, "*"],
+    ["locale=de", "en"],
+    ["a=1; locale=en", "de"],
+    ["locale=xx", "de"],
+    ["locale=de; locale=en", "de"],
+    ["other=de", undefined],
+  ];
+
+  it.each(headers)("cookie %j, Accept-Language %j", (cookie, accept) => {
+    expect(negotiateLocale(accept)).toBe(negotiateLocaleTs(accept));
+    const h: Record<string, string> = {};
+    if (cookie !== undefined) h.cookie = cookie;
+    if (accept !== undefined) h["accept-language"] = accept;
+    expect(requestLocale(h)).toBe(pickLocale(cookie, accept));
+  });
+
+  it("reads the app's own messages, English for an unknown language or key", () => {
+    expect(guardMessage("errors.not_found", "de")).toBe(errorMessage("not_found", "de"));
+    expect(guardMessage("errors.method_not_allowed", "en")).toBe(errorMessage("method_not_allowed"));
+    expect(guardMessage("errors.not_found", "xx")).toBe(errorMessage("not_found"));
+    expect(guardMessage("errors.no_such_key", "de")).toBe("errors.no_such_key");
+    expect(MALFORMED_PATH_MESSAGE).toBe(translate("en", "api.malformed_path"));
+  });
+
+  it("methodGuard says it in the language of the headers it is given (English without)", () => {
+    expect(methodGuard("GET", "/api/nope")).toMatchObject({ status: 404, code: "not_found", message: errorMessage("not_found") });
+    expect(methodGuard("PUT", "/api/me", { "accept-language": "de" })).toMatchObject({ status: 405, message: errorMessage("method_not_allowed", "de") });
   });
 });
 
@@ -149,7 +203,7 @@ describe("methodGuard + sendError in a Node server", () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const send = (path: string, method: string) => sendTo(port, path, method);
+  const send = (path: string, method: string, headers?: Record<string, string>) => sendTo(port, path, method, headers);
 
   it("a method the API route does not implement, TRACE included, is 405 method_not_allowed JSON with Allow", async () => {
     for (const [method, path, allow] of [
@@ -179,6 +233,17 @@ describe("methodGuard + sendError in a Node server", () => {
     }
     const trace = await send("/dashboard", "TRACE");
     expect([trace.status, trace.headers.allow]).toEqual([405, "GET, HEAD"]);
+  });
+
+  it("answers 404 and 405 in the request's language (the locale cookie, else Accept-Language), with the same code and status", async () => {
+    const notFound = await send("/api/nope", "GET", { "accept-language": "de-DE,de;q=0.9,en;q=0.5" });
+    expect([notFound.status, JSON.parse(notFound.body)]).toEqual([404, { error: { code: "not_found", message: errorMessage("not_found", "de") } }]);
+    expect(errorMessage("not_found", "de")).toBe("Nicht gefunden.");
+    const notAllowed = await send("/api/me", "PUT", { cookie: "locale=de", "accept-language": "en" });
+    expect([notAllowed.status, notAllowed.headers.allow]).toEqual([405, "GET, HEAD, OPTIONS"]);
+    expect(JSON.parse(notAllowed.body).error).toEqual({ code: "method_not_allowed", message: errorMessage("method_not_allowed", "de") });
+    const english = await send("/api/nope", "GET", { cookie: "locale=en", "accept-language": "de" });
+    expect(JSON.parse(english.body).error.message).toBe(errorMessage("not_found"));
   });
 
   it("hands implemented methods (and OPTIONS, HEAD of a GET route, every usual method on pages) to Next", async () => {
