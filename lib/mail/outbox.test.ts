@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb, type DB } from "../../db";
 import { auditEvents, outbox } from "../../db/schema";
 import { changePassword } from "../auth/password-change";
+import { requestPasswordReset } from "../forgot-password";
 import { createInvitation, revokeInvitation } from "../invitations";
 import { claimInvitation, issueOnboardingToken } from "../onboarding";
 import { rows } from "../rate-limit";
@@ -224,5 +225,87 @@ describe("notices", () => {
     const notice = mail.smtp.messages.find((m) => m.to === member.user.email)!;
     expect(notice.subject).toBe("Your Team dashboard password was changed");
     expect(notice.text).toContain("If this wasn't you");
+  });
+});
+
+describe("in the invitation's language", () => {
+  async function inviteIn(locale: "en" | "de", createdBy: string | null = null, role: "admin" | "member" = "member") {
+    const r = await createInvitation(db, { email: uniqueEmail("sprache"), role, createdBy, locale });
+    if (!r.ok) throw new Error(r.reason);
+    return { ...r.invitation, secret: new URL(r.invitation.url).searchParams.get("token")! };
+  }
+
+  it("a German invitation's email is German: subject, body, button, expiry date (UTC), role; its row says de", async () => {
+    const admin = await createUserWithSession("admin");
+    const inv = await inviteIn("de", admin.user.id);
+    const [queued] = await rowsFor(inv.id);
+    expect(queued.data).toMatchObject({ locale: "de" });
+    await deliverDue(db);
+    const got = mail.smtp.messages.find((m) => m.to === inv.email)!;
+    expect(got.subject).toBe("Ihre Einladung zu Team dashboard");
+    expect(got.text).toMatch(/^Guten Tag,/);
+    expect(got.text).toContain(`${admin.user.email} hat Sie eingeladen, Team dashboard als Mitglied beizutreten, mit der E-Mail-Adresse ${inv.email}.`);
+    expect(got.text).toContain("Einladung annehmen und Passwort festlegen:");
+    expect(got.text).toMatch(/läuft am \w+tag, \d{1,2}\. \w+ \d{4}, \d\d:\d\d Uhr \(UTC\) ab\./);
+    expect(got.html).toContain('<html lang="de">');
+    expect(got.html).toContain("Oder kopieren Sie diese Adresse in Ihren Browser:");
+    expect(got.text).not.toMatch(/invited|Hello|expires/);
+    expect(got.link).toBe(inv.url);
+  });
+
+  it("an English invitation stays English (the default)", async () => {
+    const inv = await inviteIn("en");
+    await deliverDue(db);
+    const got = mail.smtp.messages.find((m) => m.to === inv.email)!;
+    expect(got.subject).toBe("You're invited to Team dashboard");
+    expect(got.text).toContain("You have been invited to join Team dashboard as a member");
+    expect(got.html).toContain('<html lang="en">');
+  });
+
+  it("the inviter's notice is in the accepted invitation's language", async () => {
+    const admin = await createUserWithSession("admin");
+    const inv = await inviteIn("de", admin.user.id, "admin");
+    expect((await claim(inv.secret)).ok).toBe(true);
+    await deliverDue(db);
+    const notice = mail.smtp.messages.find((m) => m.to === admin.user.email)!;
+    expect(notice.subject).toBe(`${inv.email} ist Team dashboard beigetreten`);
+    expect(notice.text).toContain(`${inv.email} hat Ihre Einladung angenommen und ist Team dashboard am `);
+    expect(notice.text).toContain("als Administrator beigetreten.");
+  });
+
+  it("a reset of a user invited in German (by an admin, or asked on the sign-in page) is German, and so are the notices after it", async () => {
+    const admin = await createUserWithSession("admin");
+    const inv = await inviteIn("de");
+    expect((await claim(inv.secret)).ok).toBe(true);
+    const reset = await issueReset(db, { id: (await rowsFor(inv.id))[0].userId!, actorUserId: admin.user.id });
+    if (!reset.ok) throw new Error(reset.reason);
+    expect(reset.invitation.locale).toBe("de");
+    await deliverDue(db);
+    const got = mail.smtp.messages.find((m) => m.to === inv.email && m.subject.startsWith("Passwort"))!;
+    expect(got.subject).toBe("Passwort für Team dashboard zurücksetzen");
+    expect(got.text).toContain(`${admin.user.email} hat Ihnen einen Link gesendet, mit dem Sie das Passwort Ihres Kontos ${inv.email} bei Team dashboard zurücksetzen können.`);
+    expect(got.text).toContain("Neues Passwort wählen:");
+    expect((await claim(new URL(got.link!).searchParams.get("token")!)).ok).toBe(true);
+    await deliverDue(db);
+    expect(mail.smtp.messages.filter((m) => m.to === inv.email).at(-1)!.subject).toBe("Ihr Passwort für Team dashboard wurde zurückgesetzt");
+
+    await requestPasswordReset(db, { email: inv.email, ip: null });
+    await deliverDue(db); // decides the request (queues the reset) …
+    await deliverDue(db); // … and sends it
+    const selfService = mail.smtp.messages.filter((m) => m.to === inv.email).at(-1)!;
+    expect(selfService.subject).toBe("Passwort für Team dashboard zurücksetzen");
+    expect(selfService.text).toContain(`Auf der Anmeldeseite wurde darum gebeten, das Passwort Ihres Kontos ${inv.email} bei Team dashboard zurückzusetzen.`);
+  });
+
+  it("a password change tells a user invited in German in German (one never invited hears English: see notices)", async () => {
+    const inv = await inviteIn("de");
+    const password = strongPassword();
+    expect((await claim(inv.secret, password)).ok).toBe(true);
+    const userId = (await rowsFor(inv.id))[0].userId!;
+    expect((await changePassword(db, { userId, currentPassword: password, newPassword: strongPassword() })).ok).toBe(true);
+    await deliverDue(db);
+    const notice = mail.smtp.messages.filter((m) => m.to === inv.email).at(-1)!;
+    expect(notice.subject).toBe("Ihr Passwort für Team dashboard wurde geändert");
+    expect(notice.text).toContain("Alle anderen Sitzungen wurden abgemeldet.");
   });
 });
