@@ -89,6 +89,7 @@ export function useRelativeTime(): (iso: string) => string {
  * the local date and time with the relative one on hover. Before hydration: the exact time in UTC.
  * - `prefix` (English only, kept for older callers): "expires" reads "expires in 3 days".
  * - `label` wraps the time in a sentence of the reader's language: `(time) => t("expires", { time })`.
+ *   A function, so only from client components; a server component passes none (or `exact`).
  * - `soon` replaces "just now" (a retry due within the minute would otherwise sound like the past).
  */
 export function RelativeTime({
