@@ -17,6 +17,8 @@ import { writeResetLink } from "./users";
 //    gets a reset link (the same hardened reset as an admin's: lib/users.ts writeResetLink, claimed
 //    through claimInvitation), lasting one hour, mailed to the address on the account. An address
 //    receives at most RESET_EMAILS_PER_HOUR reset emails an hour; further requests are dropped.
+//    The email is in the language of the user's latest invitation (writeResetLink), not the
+//    requester's: anyone may type an address on the sign-in page, and nothing of theirs is kept.
 
 export const SELF_SERVICE_RESET_SECONDS = 3600;
 export const RESET_EMAILS_PER_HOUR = 3;
