@@ -60,7 +60,7 @@ describe("POST /api/invitations", () => {
     const res = await invite(admin.cookie, { email, role: "member" });
     expect(res.status).toBe(201);
     const json = await body<Created>(res);
-    expect(Object.keys(json.invitation).sort()).toEqual(["email", "emailed", "expires_at", "id", "kind", "role", "url"]);
+    expect(Object.keys(json.invitation).sort()).toEqual(["email", "emailed", "expires_at", "id", "kind", "locale", "role", "url"]);
     expect(json.invitation).toMatchObject({ email, role: "member", kind: "invite" });
     expect(json.invitation.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(json.invitation.url).toMatch(URL_RE);
@@ -191,7 +191,7 @@ describe("GET /api/invitations", () => {
     expect(byId.get(expired.id)).toMatchObject({ status: "expired" });
     expect(byId.get(revoked.id)).toMatchObject({ status: "revoked" });
     for (const i of json.invitations) {
-      expect(Object.keys(i).sort()).toEqual(["accepted_at", "created_at", "delivery", "email", "expires_at", "id", "invited_by", "kind", "revoked_at", "role", "status"]);
+      expect(Object.keys(i).sort()).toEqual(["accepted_at", "created_at", "delivery", "email", "expires_at", "id", "invited_by", "kind", "locale", "revoked_at", "role", "status"]);
     }
 
     for (const inv of [pending, accepted, expired, revoked]) {

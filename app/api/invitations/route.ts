@@ -3,6 +3,8 @@ import { getDb } from "@/db";
 import { mailEnabled } from "@/lib/env";
 import { requireAccess } from "@/lib/authz";
 import { apiError, checkOrigin, json, parseWith, rateLimited, readJson, requestMeta, route } from "@/lib/http";
+import { LOCALES } from "@/lib/i18n/locales";
+import { currentLocale, msg } from "@/lib/i18n/request-locale";
 import {
   createInvitation,
   emailSchema,
@@ -21,6 +23,8 @@ const createSchema = z.object({
   expires_in_seconds: expiresSchema.optional(),
   // Without it, a live pending invitation of this address answers 409 invitation_pending.
   replace: z.boolean().optional(),
+  // The invitee's language (en or de): their link's page and its emails. Default: this request's.
+  locale: z.enum(LOCALES, msg("api.invalid_locale")).optional(),
 });
 
 export const POST = route(async (request) => {
@@ -44,10 +48,12 @@ export const POST = route(async (request) => {
     ...requestMeta(request),
     replace: parsed.data.replace ?? false,
     enforceDomains: true,
+    // The invitee's language; without one, the inviting admin's own (this request's).
+    locale: parsed.data.locale ?? currentLocale(),
   });
   if (!result.ok) return apiError(result.reason, "message" in result ? result.message : undefined);
-  const { id, email, role, kind, url, expiresAt, emailed } = result.invitation;
-  return json({ invitation: { id, email, role, kind, url, expires_at: expiresAt.toISOString(), emailed } }, 201);
+  const { id, email, role, kind, url, expiresAt, locale, emailed } = result.invitation;
+  return json({ invitation: { id, email, role, kind, url, expires_at: expiresAt.toISOString(), locale, emailed } }, 201);
 });
 
 const listSchema = z.object({
@@ -90,6 +96,7 @@ export const GET = route(async (request) => {
       expires_at: i.expiresAt.toISOString(),
       accepted_at: i.acceptedAt?.toISOString() ?? null,
       revoked_at: i.revokedAt?.toISOString() ?? null,
+      locale: i.locale,
       // Its email: {state: queued | sending | sent | retrying | failed | cancelled, attempts,
       // next_attempt_at, sent_at, error}, or null when it was never mailed (email off).
       delivery: i.delivery,

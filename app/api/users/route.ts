@@ -2,6 +2,7 @@ import { z } from "zod";
 import { getDb } from "@/db";
 import { requireAccess } from "@/lib/authz";
 import { apiError, json, parseWith, route } from "@/lib/http";
+import { tr } from "@/lib/i18n/request-locale";
 import { roleSchema } from "@/lib/invitations";
 import { decodeCursor } from "@/lib/keyset";
 import { listUsers, MAX_USERS_PAGE, USER_STATUSES, userJson } from "@/lib/users";
@@ -31,14 +32,14 @@ export const GET = route(async (request) => {
   const params = new URL(request.url).searchParams;
   const raw: Record<string, string> = {};
   for (const [key, value] of params) {
-    if (key in raw) return apiError("invalid_request", `${key}: give it once.`);
+    if (key in raw) return apiError("invalid_request", tr("api.users_query.repeated", { key }));
     if (value !== "") raw[key] = value;
   }
   const parsed = parseWith(querySchema, raw);
   if (!parsed.ok) return parsed.response;
   const { cursor, ...filters } = parsed.data;
   const after = cursor === undefined ? null : decodeCursor("users", cursor);
-  if (cursor !== undefined && !after) return apiError("invalid_request", "cursor: not valid for this list.");
+  if (cursor !== undefined && !after) return apiError("invalid_request", tr("api.users_query.cursor"));
 
   const found = await listUsers(db, { ...filters, after });
   return json({ users: found.users.map(userJson), next_cursor: found.nextCursor });

@@ -4,6 +4,7 @@ import { reauthenticate } from "@/lib/auth/reauth";
 import { requireAccess } from "@/lib/authz";
 import { canonicalEmail } from "@/lib/email";
 import { apiError, checkOrigin, noContent, rateLimited, readJson, requestMeta, route } from "@/lib/http";
+import { tr } from "@/lib/i18n/request-locale";
 import { hitPasswordLimits } from "@/lib/rate-limit";
 
 const bodySchema = z.object({ password: z.string().min(1, "Enter your password.").max(4096) }).strict();
@@ -29,6 +30,6 @@ export const POST = route(async (request) => {
   if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
 
   const result = await reauthenticate(db, { sessionId: auth.session.sessionId, userId: auth.session.user.id, password: parsed.data.password, ...meta });
-  if (!result.ok) return apiError(result.reason, "That password is not right.");
+  if (!result.ok) return apiError(result.reason, tr("api.reauth_wrong_password"));
   return noContent();
 });

@@ -76,7 +76,7 @@ describe("POST /api/invitations/bulk", () => {
     ]);
     for (const [i, r] of results.entries()) {
       if (i === 0) {
-        expect(Object.keys(r.invitation!).sort()).toEqual(["emailed", "expires_at", "id", "url"]);
+        expect(Object.keys(r.invitation!).sort()).toEqual(["emailed", "expires_at", "id", "locale", "url"]);
         expect(r.invitation!.url).toMatch(URL_RE);
         expect(Math.abs(Date.parse(r.invitation!.expires_at) - (Date.now() + 7 * 86400_000))).toBeLessThan(60_000);
       } else {

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { getDb } from "@/db";
 import { requireAccess } from "@/lib/authz";
 import { checkOrigin, json, readJson, requestMeta, route } from "@/lib/http";
+import { LOCALES } from "@/lib/i18n/locales";
+import { currentLocale, msg } from "@/lib/i18n/request-locale";
 import { expiresSchema, inviteMany, MAX_BULK_BODY_BYTES, MAX_BULK_EMAILS, roleSchema } from "@/lib/invitations";
 import { hit, LIMITS } from "@/lib/rate-limit";
 
@@ -15,6 +17,8 @@ const bulkSchema = z.object({
   role: roleSchema,
   expires_in_seconds: expiresSchema.optional(),
   replace: z.boolean().optional(),
+  // The invitee's language (en or de): their link's page and its emails. Default: this request's.
+  locale: z.enum(LOCALES, msg("api.invalid_locale")).optional(),
 });
 
 export const POST = route(async (request) => {
@@ -33,6 +37,8 @@ export const POST = route(async (request) => {
     expiresInSeconds: parsed.data.expires_in_seconds,
     replace: parsed.data.replace ?? false,
     createdBy: adminId,
+    // Every invitee's language; without one, the inviting admin's own (this request's).
+    locale: parsed.data.locale ?? currentLocale(),
     ...requestMeta(request),
     // Each address about to be invited counts against the admin's limit, on its own.
     countInvite: async () => (await hit(db, LIMITS.invitePerAdmin, adminId)).ok,
@@ -40,7 +46,7 @@ export const POST = route(async (request) => {
   return json({
     results: results.map((r) =>
       r.invitation
-        ? { email: r.email, outcome: r.outcome, invitation: { id: r.invitation.id, url: r.invitation.url, expires_at: r.invitation.expiresAt.toISOString(), emailed: r.invitation.emailed } }
+        ? { email: r.email, outcome: r.outcome, invitation: { id: r.invitation.id, url: r.invitation.url, expires_at: r.invitation.expiresAt.toISOString(), locale: r.invitation.locale, emailed: r.invitation.emailed } }
         : { email: r.email, outcome: r.outcome },
     ),
   });

@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { getDb } from "@/db";
-import { CHANGED_MEANWHILE_MESSAGE, changePassword } from "@/lib/auth/password-change";
+import { changePassword } from "@/lib/auth/password-change";
 import { sessionCookie } from "@/lib/auth/session";
 import { requireAccess } from "@/lib/authz";
 import { apiError, checkOrigin, noContent, rateLimited, readJson, requestMeta, route } from "@/lib/http";
+import { tr } from "@/lib/i18n/request-locale";
 import { hit, LIMITS } from "@/lib/rate-limit";
 
 // The same bounds as login's password field; the policy (at most 256 characters) judges the new one.
@@ -37,7 +38,7 @@ export const POST = route(async (request) => {
   if (!result.ok) {
     // The policy's own sentence names the rule (the same words as onboarding).
     if (result.reason === "weak_password") return apiError("weak_password", result.message);
-    return apiError("invalid_credentials", result.changedMeanwhile ? CHANGED_MEANWHILE_MESSAGE : "Your current password is not correct.");
+    return apiError("invalid_credentials", tr(result.changedMeanwhile ? "api.password_changed_meanwhile" : "api.current_password_wrong"));
   }
   return noContent({ "Set-Cookie": sessionCookie(result.session.token, result.session.expiresAt) });
 });

@@ -1,6 +1,7 @@
 import { getDb } from "@/db";
 import { requireAccess } from "@/lib/authz";
 import { apiError, checkOrigin, json, parseWith, rateLimited, requestMeta, route } from "@/lib/http";
+import { tr } from "@/lib/i18n/request-locale";
 import { idSchema } from "@/lib/ids";
 import { hit, LIMITS } from "@/lib/rate-limit";
 import { reissueLink } from "@/lib/users";
@@ -17,10 +18,10 @@ export const POST = route(async (request, ctx: { params: Promise<{ id: string }>
   if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
   const result = await reissueLink(db, { id: id.data, actorUserId: auth.session.user.id, fresh: auth.session.fresh, ...requestMeta(request) });
   if (!result.ok) {
-    if (result.reason === "cannot_change_self") return apiError("cannot_change_self", "You cannot reset your own access: change your password instead.");
+    if (result.reason === "cannot_change_self") return apiError("cannot_change_self", tr("api.cannot_reset_self"));
     return apiError(result.reason, "message" in result ? result.message : undefined);
   }
-  const { id: newId, email, role, kind, url, expiresAt, emailed } = result.invitation;
+  const { id: newId, email, role, kind, url, expiresAt, locale, emailed } = result.invitation;
   // With email on, a reset link is only mailed to its user (url null); an invitation's is shown too.
-  return json({ invitation: { id: newId, email, role, kind, url, expires_at: expiresAt.toISOString(), emailed } }, 201);
+  return json({ invitation: { id: newId, email, role, kind, url, expires_at: expiresAt.toISOString(), locale, emailed } }, 201);
 });

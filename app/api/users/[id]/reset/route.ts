@@ -2,6 +2,7 @@ import { z } from "zod";
 import { getDb } from "@/db";
 import { requireAccess } from "@/lib/authz";
 import { apiError, checkOrigin, json, parseWith, rateLimited, readJson, requestMeta, route } from "@/lib/http";
+import { tr } from "@/lib/i18n/request-locale";
 import { idSchema } from "@/lib/ids";
 import { hit, LIMITS } from "@/lib/rate-limit";
 import { issueReset, MAX_RESET_SECONDS } from "@/lib/users";
@@ -42,7 +43,7 @@ export const POST = route(async (request, ctx: { params: Promise<{ id: string }>
     ...requestMeta(request),
   });
   if (!result.ok) {
-    if (result.reason === "cannot_change_self") return apiError("cannot_change_self", "You cannot reset your own access: change your password instead.");
+    if (result.reason === "cannot_change_self") return apiError("cannot_change_self", tr("api.cannot_reset_self"));
     return apiError(result.reason);
   }
   const { id: invitationId, email, kind, url, expiresAt, emailed } = result.invitation;
