@@ -1,5 +1,6 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { recordApiResponses } from "./lib/api/testing/vitest-plugin.mjs";
 
 const root = path.dirname(new URL(import.meta.url).pathname);
 const onPostgres = Boolean(process.env.DATABASE_URL);
@@ -19,8 +20,13 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Every response a route handler returns in these tests is checked against the OpenAPI
+        // document (lib/api/testing/): the plugin wraps the handlers, the setup file fails a test
+        // file whose responses did not match.
+        plugins: [recordApiResponses(root)],
         test: {
           name: "node",
+          setupFiles: ["./lib/api/testing/setup.ts"],
           environment: "node",
           include: ["lib/**/*.test.ts", "db/**/*.test.ts", "app/**/*.test.ts", "scripts/**/*.test.ts"],
           env: {

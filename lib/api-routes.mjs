@@ -21,6 +21,7 @@ export const API_ROUTES = {
   "/api/me/password": ["POST"],
   "/api/onboarding/claim_token": ["POST"],
   "/api/onboarding/get_token": ["GET"],
+  "/api/openapi.json": ["GET"],
   "/api/sessions": ["GET"],
   "/api/sessions/:id/revoke": ["POST"],
   "/api/sessions/revoke_others": ["POST"],

@@ -20,6 +20,7 @@ export const ACCESS = {
   "GET /api/health": "anonymous",
   "GET /api/onboarding/get_token": "anonymous",
   "POST /api/onboarding/claim_token": "anonymous",
+  "GET /api/openapi.json": "anonymous",
 
   "GET /api/me": "member",
   "GET /api/sessions": "member",

@@ -1,7 +1,9 @@
 import { getDb } from "@/db";
+import { respond } from "@/lib/api/respond";
+import { auditListResponse } from "@/lib/api/schemas";
 import { listAuditEvents, parseAuditQuery } from "@/lib/audit-log";
 import { requireAccess } from "@/lib/authz";
-import { apiError, json, route } from "@/lib/http";
+import { apiError, route } from "@/lib/http";
 
 // GET /api/audit?action=&actor=&target=&from=&to=&limit=&cursor= — newest first, keyset-paged
 // (lib/audit-log.ts).
@@ -12,5 +14,5 @@ export const GET = route(async (request) => {
   const parsed = parseAuditQuery(new URL(request.url).searchParams, { paging: true });
   if (!parsed.ok) return apiError("invalid_request", parsed.message);
   const { events, nextCursor } = await listAuditEvents(db, parsed.query);
-  return json({ events, next_cursor: nextCursor });
+  return respond(auditListResponse, { events, next_cursor: nextCursor });
 });

@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { getDb } from "@/db";
+import { respond } from "@/lib/api/respond";
+import { healthOk, healthUnreachable } from "@/lib/api/schemas";
 import { withDatabaseTimeout } from "@/lib/db-errors";
-import { json } from "@/lib/http";
 import { logger } from "@/lib/logger";
 
 // For load balancers and orchestrators: 200 when a trivial query answers, 503 when the database
@@ -14,10 +15,10 @@ export async function GET(): Promise<Response> {
       getDb().then((db) => db.execute(sql`select 1`)),
       HEALTH_DB_TIMEOUT_MS,
     );
-    return json({ status: "ok", db: "ok" });
   } catch (err) {
     const e = err as { name?: string; code?: string };
     logger.warn({ err: { name: e?.name, code: e?.code } }, "health check: database unreachable");
-    return json({ status: "error", db: "unreachable" }, 503, { "Retry-After": "2" });
+    return respond(healthUnreachable, { status: "error", db: "unreachable" }, 503, { "Retry-After": "2" });
   }
+  return respond(healthOk, { status: "ok", db: "ok" });
 }

@@ -1,31 +1,12 @@
-import { z } from "zod";
 import { getDb } from "@/db";
+import { respond } from "@/lib/api/respond";
+import { createdInvitationResponse, createInvitationBody, invitationListQuery, invitationListResponse } from "@/lib/api/schemas";
 import { mailEnabled } from "@/lib/env";
 import { requireAccess } from "@/lib/authz";
-import { apiError, checkOrigin, json, parseWith, rateLimited, readJson, requestMeta, route } from "@/lib/http";
-import { LOCALES } from "@/lib/i18n/locales";
-import { currentLocale, msg } from "@/lib/i18n/request-locale";
-import {
-  createInvitation,
-  emailSchema,
-  expiresSchema,
-  INVITATION_STATUSES,
-  listInvitations,
-  MAX_INVITATION_PAGE,
-  roleSchema,
-} from "@/lib/invitations";
-import { decodeCursor } from "@/lib/keyset";
+import { apiError, checkOrigin, parseWith, rateLimited, readJson, requestMeta, route } from "@/lib/http";
+import { currentLocale } from "@/lib/i18n/request-locale";
+import { createInvitation, listInvitations } from "@/lib/invitations";
 import { hit, LIMITS } from "@/lib/rate-limit";
-
-const createSchema = z.object({
-  email: emailSchema,
-  role: roleSchema.default("member"),
-  expires_in_seconds: expiresSchema.optional(),
-  // Without it, a live pending invitation of this address answers 409 invitation_pending.
-  replace: z.boolean().optional(),
-  // The invitee's language (en or de): their link's page and its emails. Default: this request's.
-  locale: z.enum(LOCALES, msg("api.invalid_locale")).optional(),
-});
 
 export const POST = route(async (request) => {
   const refused = checkOrigin(request);
@@ -33,7 +14,7 @@ export const POST = route(async (request) => {
   const db = await getDb();
   const auth = await requireAccess(db, request, "POST /api/invitations");
   if (!auth.ok) return auth.response;
-  const parsed = await readJson(request, createSchema);
+  const parsed = await readJson(request, createInvitationBody);
   if (!parsed.ok) return parsed.response;
   // Inviting someone as admin needs a recent password (lib/authz.ts REAUTH); a member invite does not.
   if (parsed.data.role === "admin" && !auth.session.fresh) return apiError("reauth_required");
@@ -53,22 +34,7 @@ export const POST = route(async (request) => {
   });
   if (!result.ok) return apiError(result.reason, "message" in result ? result.message : undefined);
   const { id, email, role, kind, url, expiresAt, locale, emailed } = result.invitation;
-  return json({ invitation: { id, email, role, kind, url, expires_at: expiresAt.toISOString(), locale, emailed } }, 201);
-});
-
-const listSchema = z.object({
-  status: z.enum(INVITATION_STATUSES, "status must be pending, accepted, expired or revoked.").optional(),
-  q: z.string().trim().min(3, "q must be 3 to 254 characters.").max(254, "q must be 3 to 254 characters.").optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,3}$/, `limit must be a whole number from 1 to ${MAX_INVITATION_PAGE}.`)
-    .transform(Number)
-    .pipe(z.number().min(1, `limit must be a whole number from 1 to ${MAX_INVITATION_PAGE}.`).max(MAX_INVITATION_PAGE, `limit must be a whole number from 1 to ${MAX_INVITATION_PAGE}.`))
-    .optional(),
-  cursor: z
-    .string()
-    .transform((value, ctx) => decodeCursor("invitations", value) ?? (ctx.addIssue({ code: "custom", message: "cursor is not valid for this list." }), z.NEVER))
-    .optional(),
+  return respond(createdInvitationResponse, { invitation: { id, email, role, kind, url, expires_at: expiresAt.toISOString(), locale, emailed } }, 201);
 });
 
 export const GET = route(async (request) => {
@@ -76,7 +42,7 @@ export const GET = route(async (request) => {
   const auth = await requireAccess(db, request, "GET /api/invitations");
   if (!auth.ok) return auth.response;
   const params = new URL(request.url).searchParams;
-  const query = parseWith(listSchema, {
+  const query = parseWith(invitationListQuery, {
     status: params.get("status") ?? undefined,
     q: params.get("q") ?? undefined,
     limit: params.get("limit") ?? undefined,
@@ -84,7 +50,7 @@ export const GET = route(async (request) => {
   });
   if (!query.ok) return query.response;
   const list = await listInvitations(db, query.data);
-  return json({
+  return respond(invitationListResponse, {
     invitations: list.invitations.map((i) => ({
       id: i.id,
       email: i.email,

@@ -1,13 +1,11 @@
-import { z } from "zod";
 import { getDb } from "@/db";
+import { forgotBody, forgotResponse } from "@/lib/api/schemas";
+import { respond } from "@/lib/api/respond";
 import { canonicalEmail } from "@/lib/email";
 import { mailEnabled } from "@/lib/env";
 import { requestPasswordReset } from "@/lib/forgot-password";
-import { apiError, checkOrigin, json, rateLimited, readJson, requestMeta, route } from "@/lib/http";
-import { emailSchema } from "@/lib/invitations";
+import { apiError, checkOrigin, rateLimited, readJson, requestMeta, route } from "@/lib/http";
 import { hit, LIMITS } from "@/lib/rate-limit";
-
-const bodySchema = z.object({ email: emailSchema }).strict();
 
 // One body for every address: the answer says nothing about whether an account exists.
 const ACCEPTED = {
@@ -23,7 +21,7 @@ export const POST = route(async (request) => {
   const refused = checkOrigin(request);
   if (refused) return refused;
   if (!mailEnabled()) return apiError("email_disabled");
-  const parsed = await readJson(request, bodySchema);
+  const parsed = await readJson(request, forgotBody);
   if (!parsed.ok) return parsed.response;
   const db = await getDb();
   const { ip } = requestMeta(request);
@@ -32,5 +30,5 @@ export const POST = route(async (request) => {
   // Past the address's limit the request is accepted and dropped: a stranger cannot fill the queue.
   const perAddress = await hit(db, LIMITS.forgotPerAddress, canonicalEmail(parsed.data.email));
   if (perAddress.ok) await requestPasswordReset(db, { email: parsed.data.email, ip });
-  return json(ACCEPTED, 202);
+  return respond(forgotResponse, ACCEPTED, 202);
 });

@@ -1,21 +1,17 @@
-import { z } from "zod";
 import { getDb } from "@/db";
+import { loginBody, loginResponse } from "@/lib/api/schemas";
+import { respond } from "@/lib/api/respond";
 import { deviceCookie } from "@/lib/auth/device";
 import { login } from "@/lib/auth/login";
 import { lookupEmail } from "@/lib/email";
 import { sessionCookie, sessionTokenFromCookieHeader } from "@/lib/auth/session";
-import { apiError, checkOrigin, json, rateLimited, readJson, requestMeta, route } from "@/lib/http";
+import { apiError, checkOrigin, rateLimited, readJson, requestMeta, route } from "@/lib/http";
 import { hitPasswordLimits } from "@/lib/rate-limit";
-
-const bodySchema = z.object({
-  email: z.string().trim().min(1, "Enter your email.").max(254),
-  password: z.string().min(1, "Enter your password.").max(4096),
-});
 
 export const POST = route(async (request) => {
   const refused = checkOrigin(request);
   if (refused) return refused;
-  const parsed = await readJson(request, bodySchema);
+  const parsed = await readJson(request, loginBody);
   if (!parsed.ok) return parsed.response;
   const { email, password } = parsed.data;
 
@@ -33,5 +29,5 @@ export const POST = route(async (request) => {
   if (!result.ok) return apiError(result.reason);
   const setCookies: [string, string][] = [["Set-Cookie", sessionCookie(result.session.token, result.session.expiresAt)]];
   if (!device) setCookies.push(["Set-Cookie", deviceCookie(account)]);
-  return json({ user: result.user }, 200, setCookies);
+  return respond(loginResponse, { user: result.user }, 200, setCookies);
 });

@@ -1,13 +1,11 @@
-import { z } from "zod";
 import { getDb } from "@/db";
+import { reauthBody } from "@/lib/api/schemas";
 import { reauthenticate } from "@/lib/auth/reauth";
 import { requireAccess } from "@/lib/authz";
 import { canonicalEmail } from "@/lib/email";
 import { apiError, checkOrigin, noContent, rateLimited, readJson, requestMeta, route } from "@/lib/http";
 import { tr } from "@/lib/i18n/request-locale";
 import { hitPasswordLimits } from "@/lib/rate-limit";
-
-const bodySchema = z.object({ password: z.string().min(1, "Enter your password.").max(4096) }).strict();
 
 /**
  * Confirms the signed-in user's password; the session they are using then counts as recent for
@@ -21,7 +19,7 @@ export const POST = route(async (request) => {
   const db = await getDb();
   const auth = await requireAccess(db, request, "POST /api/auth/reauth");
   if (!auth.ok) return auth.response;
-  const parsed = await readJson(request, bodySchema);
+  const parsed = await readJson(request, reauthBody);
   if (!parsed.ok) return parsed.response;
 
   const meta = requestMeta(request);

@@ -1,17 +1,11 @@
-import { z } from "zod";
 import { getDb } from "@/db";
+import { passwordChangeBody } from "@/lib/api/schemas";
 import { changePassword } from "@/lib/auth/password-change";
 import { sessionCookie } from "@/lib/auth/session";
 import { requireAccess } from "@/lib/authz";
 import { apiError, checkOrigin, noContent, rateLimited, readJson, requestMeta, route } from "@/lib/http";
 import { tr } from "@/lib/i18n/request-locale";
 import { hit, LIMITS } from "@/lib/rate-limit";
-
-// The same bounds as login's password field; the policy (at most 256 characters) judges the new one.
-const bodySchema = z.object({
-  current_password: z.string().min(1, "Enter your current password.").max(4096),
-  new_password: z.string().min(1, "Enter a new password.").max(4096),
-});
 
 /** POST /api/me/password {current_password, new_password} → 204 and a fresh session cookie. */
 export const POST = route(async (request) => {
@@ -20,7 +14,7 @@ export const POST = route(async (request) => {
   const db = await getDb();
   const auth = await requireAccess(db, request, "POST /api/me/password");
   if (!auth.ok) return auth.response;
-  const parsed = await readJson(request, bodySchema);
+  const parsed = await readJson(request, passwordChangeBody);
   if (!parsed.ok) return parsed.response;
 
   const meta = requestMeta(request);

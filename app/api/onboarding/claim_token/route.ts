@@ -1,23 +1,19 @@
-import { z } from "zod";
 import { getDb } from "@/db";
+import { respond } from "@/lib/api/respond";
+import { claimBody, loginResponse } from "@/lib/api/schemas";
 import { deviceCookie } from "@/lib/auth/device";
 import { sessionCookie, sessionTokenFromCookieHeader } from "@/lib/auth/session";
 import { sha256Hex } from "@/lib/auth/tokens";
-import { apiError, checkOrigin, json, rateLimited, readJson, requestMeta, route } from "@/lib/http";
+import { apiError, checkOrigin, rateLimited, readJson, requestMeta, route } from "@/lib/http";
 import { lookupEmail } from "@/lib/email";
 import { claimInvitation } from "@/lib/onboarding";
 import { hitAll, LIMITS } from "@/lib/rate-limit";
-
-const bodySchema = z.object({
-  token: z.string({ error: "token is required." }).min(1, "token is required.").max(256, "token is too long."),
-  password: z.string({ error: "password is required." }).max(4096, "password is too long."),
-});
 
 export const POST = route(async (request) => {
   const refused = checkOrigin(request);
   if (refused) return refused;
   // 1. body shape
-  const parsed = await readJson(request, bodySchema);
+  const parsed = await readJson(request, claimBody);
   if (!parsed.ok) return parsed.response;
 
   const db = await getDb();
@@ -41,7 +37,7 @@ export const POST = route(async (request) => {
   const account = lookupEmail(result.user.email);
   const setCookies: [string, string][] = [["Set-Cookie", sessionCookie(result.session.token, result.session.expiresAt)]];
   if (account) setCookies.push(["Set-Cookie", deviceCookie(account)]);
-  return json({ user: result.user }, 200, setCookies);
+  return respond(loginResponse, { user: result.user }, 200, setCookies);
 });
 
 function bearerToken(request: Request): string | null {

@@ -1,15 +1,10 @@
-import { z } from "zod";
 import { getDb } from "@/db";
+import { respond } from "@/lib/api/respond";
+import { userPatchBody, userPatchResponse } from "@/lib/api/schemas";
 import { requireAccess } from "@/lib/authz";
-import { apiError, checkOrigin, json, noContent, parseWith, readJson, requestMeta, route } from "@/lib/http";
+import { apiError, checkOrigin, noContent, parseWith, readJson, requestMeta, route } from "@/lib/http";
 import { idSchema } from "@/lib/ids";
-import { roleSchema } from "@/lib/invitations";
 import { deleteUser, updateUser, userJson } from "@/lib/users";
-
-const patchSchema = z
-  .object({ role: roleSchema.optional(), disabled: z.boolean().optional() })
-  .strict()
-  .refine((b) => b.role !== undefined || b.disabled !== undefined, "Give a role or disabled.");
 
 type Ctx = { params: Promise<{ id: string }> };
 
@@ -21,11 +16,11 @@ export const PATCH = route(async (request, ctx: Ctx) => {
   if (!auth.ok) return auth.response;
   const id = parseWith(idSchema, (await ctx.params).id);
   if (!id.ok) return apiError("user_not_found");
-  const parsed = await readJson(request, patchSchema);
+  const parsed = await readJson(request, userPatchBody);
   if (!parsed.ok) return parsed.response;
   const result = await updateUser(db, { id: id.data, actorUserId: auth.session.user.id, ...parsed.data, ...requestMeta(request) });
   if (!result.ok) return apiError(result.reason);
-  return json({ user: userJson(result.user) });
+  return respond(userPatchResponse, { user: userJson(result.user) });
 });
 
 /** Only a user who never set a password (204); anyone else is disabled instead (409 user_active). */

@@ -1,6 +1,8 @@
 import { getDb } from "@/db";
+import { respond } from "@/lib/api/respond";
+import { reissuedInvitationResponse } from "@/lib/api/schemas";
 import { requireAccess } from "@/lib/authz";
-import { apiError, checkOrigin, json, parseWith, rateLimited, requestMeta, route } from "@/lib/http";
+import { apiError, checkOrigin, parseWith, rateLimited, requestMeta, route } from "@/lib/http";
 import { tr } from "@/lib/i18n/request-locale";
 import { idSchema } from "@/lib/ids";
 import { hit, LIMITS } from "@/lib/rate-limit";
@@ -23,5 +25,5 @@ export const POST = route(async (request, ctx: { params: Promise<{ id: string }>
   }
   const { id: newId, email, role, kind, url, expiresAt, locale, emailed } = result.invitation;
   // With email on, a reset link is only mailed to its user (url null); an invitation's is shown too.
-  return json({ invitation: { id: newId, email, role, kind, url, expires_at: expiresAt.toISOString(), locale, emailed } }, 201);
+  return respond(reissuedInvitationResponse, { invitation: { id: newId, email, role, kind, url, expires_at: expiresAt.toISOString(), locale, emailed } }, 201);
 });

@@ -1,6 +1,8 @@
 import { getDb } from "@/db";
+import { respond } from "@/lib/api/respond";
+import { revokeInvitationResponse } from "@/lib/api/schemas";
 import { requireAccess } from "@/lib/authz";
-import { apiError, checkOrigin, json, parseWith, requestMeta, route } from "@/lib/http";
+import { apiError, checkOrigin, parseWith, requestMeta, route } from "@/lib/http";
 import { idSchema } from "@/lib/ids";
 import { revokeInvitation } from "@/lib/invitations";
 
@@ -14,5 +16,5 @@ export const POST = route(async (request, ctx: { params: Promise<{ id: string }>
   if (!id.ok) return apiError("invitation_not_found");
   const result = await revokeInvitation(db, id.data, auth.session.user.id, requestMeta(request));
   if (!result.ok) return apiError(result.reason);
-  return json({ ok: true });
+  return respond(revokeInvitationResponse, { ok: true });
 });

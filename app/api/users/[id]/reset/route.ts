@@ -1,22 +1,12 @@
-import { z } from "zod";
 import { getDb } from "@/db";
+import { respond } from "@/lib/api/respond";
+import { resetBody, resetResponse } from "@/lib/api/schemas";
 import { requireAccess } from "@/lib/authz";
-import { apiError, checkOrigin, json, parseWith, rateLimited, readJson, requestMeta, route } from "@/lib/http";
+import { apiError, checkOrigin, parseWith, rateLimited, readJson, requestMeta, route } from "@/lib/http";
 import { tr } from "@/lib/i18n/request-locale";
 import { idSchema } from "@/lib/ids";
 import { hit, LIMITS } from "@/lib/rate-limit";
-import { issueReset, MAX_RESET_SECONDS } from "@/lib/users";
-
-const bodySchema = z
-  .object({
-    expires_in_seconds: z
-      .number()
-      .int("expires_in_seconds must be a whole number of seconds.")
-      .min(1, "expires_in_seconds must be at least 1.")
-      .max(MAX_RESET_SECONDS, `A reset link can last at most 7 days (${MAX_RESET_SECONDS} seconds).`)
-      .optional(),
-  })
-  .strict();
+import { issueReset } from "@/lib/users";
 
 /**
  * A password-reset link for another user (lib/users.ts issueReset): 201 with the link, shown once;
@@ -32,7 +22,7 @@ export const POST = route(async (request, ctx: { params: Promise<{ id: string }>
   const id = parseWith(idSchema, (await ctx.params).id);
   if (!id.ok) return apiError("user_not_found");
   // The body is optional: no body at all means the defaults.
-  const parsed = request.body === null && !request.headers.get("content-type") ? parseWith(bodySchema, {}) : await readJson(request, bodySchema);
+  const parsed = request.body === null && !request.headers.get("content-type") ? parseWith(resetBody, {}) : await readJson(request, resetBody);
   if (!parsed.ok) return parsed.response;
   const limit = await hit(db, LIMITS.invitePerAdmin, auth.session.user.id);
   if (!limit.ok) return rateLimited(limit.retryAfterSeconds);
@@ -48,5 +38,5 @@ export const POST = route(async (request, ctx: { params: Promise<{ id: string }>
   }
   const { id: invitationId, email, kind, url, expiresAt, emailed } = result.invitation;
   // With email on, the link is only mailed to the user (url null, emailed true).
-  return json({ invitation: { id: invitationId, email, kind, url, expires_at: expiresAt.toISOString(), emailed } }, 201);
+  return respond(resetResponse, { invitation: { id: invitationId, email, kind, url, expires_at: expiresAt.toISOString(), emailed } }, 201);
 });

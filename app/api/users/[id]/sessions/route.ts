@@ -1,7 +1,9 @@
 import { getDb } from "@/db";
+import { respond } from "@/lib/api/respond";
+import { sessionsResponse } from "@/lib/api/schemas";
 import { listUserSessions, sessionJson } from "@/lib/auth/session";
 import { requireAccess } from "@/lib/authz";
-import { apiError, json, parseWith, route } from "@/lib/http";
+import { apiError, parseWith, route } from "@/lib/http";
 import { idSchema } from "@/lib/ids";
 import { userExists } from "@/lib/users";
 
@@ -13,5 +15,5 @@ export const GET = route(async (request, ctx: { params: Promise<{ id: string }> 
   const id = parseWith(idSchema, (await ctx.params).id);
   if (!id.ok || !(await userExists(db, id.data))) return apiError("user_not_found");
   const list = await listUserSessions(db, id.data, auth.session.sessionId);
-  return json({ sessions: list.map(sessionJson) });
+  return respond(sessionsResponse, { sessions: list.map(sessionJson) });
 });
