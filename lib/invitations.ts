@@ -8,6 +8,7 @@ import { randomSecret, sha256Hex } from "./auth/tokens";
 import { canonicalEmail, checkEmail, hasEmailShape } from "./email";
 import { canonicalDomain, env, inviteDomains } from "./env";
 import { DEFAULT_LOCALE, isLocale, type Locale } from "./i18n/locales";
+import { msg } from "./i18n/request-locale";
 import { afterCursor, cursorTimestamp, newestFirst, page, type Keyset } from "./keyset";
 import { deliveryOf, enqueueMail, type Delivery } from "./mail/outbox";
 import { rows } from "./rate-limit";
@@ -21,17 +22,17 @@ export const MAX_INVITATION_SECONDS = 30 * 24 * 3600;
 export const emailSchema = z
   .string()
   .trim()
-  .min(3, "Enter an email address.")
-  .max(254, "That email address is too long.")
-  .refine(hasEmailShape, "Enter an email address like name@example.com.");
+  .min(3, msg("api.email_enter"))
+  .max(254, msg("api.email_too_long"))
+  .refine(hasEmailShape, msg("api.email_shape"));
 
 export const roleSchema = z.enum(["admin", "member"]);
 
 export const expiresSchema = z
   .number()
-  .int("expires_in_seconds must be a whole number of seconds.")
-  .min(1, "expires_in_seconds must be at least 1.")
-  .max(MAX_INVITATION_SECONDS, "An invitation can last at most 30 days (2592000 seconds).");
+  .int(msg("api.expires_whole"))
+  .min(1, msg("api.expires_min"))
+  .max(MAX_INVITATION_SECONDS, msg("api.invitation_max", { seconds: String(MAX_INVITATION_SECONDS) }));
 
 export type InvitationStatus = "pending" | "accepted" | "expired" | "revoked";
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { AUDIT_ACTIONS, DEFAULT_LIMIT as DEFAULT_AUDIT_PAGE, MAX_LIMIT as MAX_AUDIT_PAGE } from "../audit-log";
 import { ERRORS, type ErrorCode } from "../errors";
 import { LOCALES } from "../i18n/locales";
-import { msg } from "../i18n/request-locale";
+import { msg, tr } from "../i18n/request-locale";
 import { emailSchema, expiresSchema, INVITATION_STATUSES, MAX_BULK_EMAILS, MAX_INVITATION_PAGE, roleSchema } from "../invitations";
 import { decodeCursor } from "../keyset";
 import { MAX_RESET_SECONDS, USER_STATUSES, MAX_USERS_PAGE } from "../users";
@@ -23,7 +23,7 @@ const linkKind = z.enum(["invite", "reset"]);
 
 // Postgres text cannot hold U+0000: a search for one would be a 500, not an empty list.
 const NO_NUL_CHARACTER = /^[^\u0000]*$/;
-const NO_NUL = "q must not contain a NUL character.";
+const NO_NUL = msg("api.q_no_nul");
 const linkLocale = z.enum(LOCALES).describe("The language of the link's page and of its emails.");
 // A request's choice of the invitee's language; without it, the inviting admin's own language.
 const localeChoice = z
@@ -43,8 +43,8 @@ export const errorBody = z.strictObject({
 // ---- auth -------------------------------------------------------------------------------------
 
 export const loginBody = z.object({
-  email: z.string().trim().min(1, "Enter your email.").max(254),
-  password: z.string().min(1, "Enter your password.").max(4096),
+  email: z.string().trim().min(1, msg("api.enter_email")).max(254),
+  password: z.string().min(1, msg("api.enter_password")).max(4096),
 });
 
 export const loginResponse = z.strictObject({ user: sessionUser });
@@ -56,12 +56,12 @@ export const forgotResponse = z.strictObject({
   message: z.string(),
 });
 
-export const reauthBody = z.object({ password: z.string().min(1, "Enter your password.").max(4096) }).strict();
+export const reauthBody = z.object({ password: z.string().min(1, msg("api.enter_password")).max(4096) }).strict();
 
 // The same bounds as login's password field; the policy (at most 256 characters) judges the new one.
 export const passwordChangeBody = z.object({
-  current_password: z.string().min(1, "Enter your current password.").max(4096),
-  new_password: z.string().min(1, "Enter a new password.").max(4096),
+  current_password: z.string().min(1, msg("api.enter_current_password")).max(4096),
+  new_password: z.string().min(1, msg("api.enter_new_password")).max(4096),
 });
 
 // ---- me and sessions --------------------------------------------------------------------------
@@ -93,7 +93,7 @@ export const revokeOthersResponse = z.strictObject({ revoked: z.number().int().m
 // ---- onboarding -------------------------------------------------------------------------------
 
 export const getTokenQuery = z.object({
-  token: z.string({ error: "token is required." }).min(1, "token is required.").max(256, "token is too long."),
+  token: z.string(msg("api.token_required")).min(1, msg("api.token_required")).max(256, msg("api.token_too_long")),
 });
 
 export const getTokenResponse = z.strictObject({
@@ -104,8 +104,8 @@ export const getTokenResponse = z.strictObject({
 });
 
 export const claimBody = z.object({
-  token: z.string({ error: "token is required." }).min(1, "token is required.").max(256, "token is too long."),
-  password: z.string({ error: "password is required." }).max(4096, "password is too long."),
+  token: z.string(msg("api.token_required")).min(1, msg("api.token_required")).max(256, msg("api.token_too_long")),
+  password: z.string(msg("api.password_required")).max(4096, msg("api.password_too_long")),
 });
 
 // ---- invitations ------------------------------------------------------------------------------
@@ -150,8 +150,8 @@ export const bulkInvitationBody = z.object({
   // request's failure. The body cap bounds the work.
   emails: z
     .array(z.string())
-    .min(1, "emails must list 1 to 500 addresses.")
-    .max(MAX_BULK_EMAILS, "emails must list 1 to 500 addresses."),
+    .min(1, msg("api.bulk_count", { max: String(MAX_BULK_EMAILS) }))
+    .max(MAX_BULK_EMAILS, msg("api.bulk_count", { max: String(MAX_BULK_EMAILS) })),
   role: roleSchema,
   expires_in_seconds: expiresSchema.optional(),
   replace: z.boolean().optional(),
@@ -169,17 +169,17 @@ export const bulkInvitationResponse = z.strictObject({
 });
 
 export const invitationListQuery = z.object({
-  status: z.enum(INVITATION_STATUSES, "status must be pending, accepted, expired or revoked.").optional(),
-  q: z.string().trim().min(3, "q must be 3 to 254 characters.").max(254, "q must be 3 to 254 characters.").regex(NO_NUL_CHARACTER, NO_NUL).optional(),
+  status: z.enum(INVITATION_STATUSES, msg("api.invitation_status")).optional(),
+  q: z.string().trim().min(3, msg("api.q_length")).max(254, msg("api.q_length")).regex(NO_NUL_CHARACTER, NO_NUL).optional(),
   limit: z
     .string()
-    .regex(/^\d{1,3}$/, `limit must be a whole number from 1 to ${MAX_INVITATION_PAGE}.`)
+    .regex(/^\d{1,3}$/, msg("api.limit_range", { max: String(MAX_INVITATION_PAGE) }))
     .transform(Number)
-    .pipe(z.number().min(1, `limit must be a whole number from 1 to ${MAX_INVITATION_PAGE}.`).max(MAX_INVITATION_PAGE, `limit must be a whole number from 1 to ${MAX_INVITATION_PAGE}.`))
+    .pipe(z.number().min(1, msg("api.limit_range", { max: String(MAX_INVITATION_PAGE) })).max(MAX_INVITATION_PAGE, msg("api.limit_range", { max: String(MAX_INVITATION_PAGE) })))
     .optional(),
   cursor: z
     .string()
-    .transform((value, ctx) => decodeCursor("invitations", value) ?? (ctx.addIssue({ code: "custom", message: "cursor is not valid for this list." }), z.NEVER))
+    .transform((value, ctx) => decodeCursor("invitations", value) ?? (ctx.addIssue({ code: "custom", message: tr("api.cursor_invalid_list") }), z.NEVER))
     .optional(),
 });
 
@@ -221,16 +221,16 @@ export const revokeInvitationResponse = z.strictObject({ ok: z.literal(true) });
 // value (`?q=` from an empty search box) means the parameter is absent.
 export const userListQuery = z
   .object({
-    q: z.string().trim().min(3, "q must be at least 3 characters.").max(254, "q must be at most 254 characters.").regex(NO_NUL_CHARACTER, NO_NUL).optional(),
+    q: z.string().trim().min(3, msg("api.q_min")).max(254, msg("api.q_max")).regex(NO_NUL_CHARACTER, NO_NUL).optional(),
     role: roleSchema.optional(),
     status: z.enum(USER_STATUSES).optional(),
     limit: z
       .string()
-      .regex(/^[0-9]{1,3}$/, "limit must be a whole number from 1 to 100.")
+      .regex(/^[0-9]{1,3}$/, msg("api.limit_range", { max: String(MAX_USERS_PAGE) }))
       .transform(Number)
-      .pipe(z.number().int().min(1, "limit must be from 1 to 100.").max(MAX_USERS_PAGE, "limit must be from 1 to 100."))
+      .pipe(z.number().int().min(1, msg("api.limit_from_to", { max: String(MAX_USERS_PAGE) })).max(MAX_USERS_PAGE, msg("api.limit_from_to", { max: String(MAX_USERS_PAGE) })))
       .optional(),
-    cursor: z.string().max(200, "cursor is not valid.").optional(),
+    cursor: z.string().max(200, msg("api.cursor_invalid")).optional(),
   })
   .strict();
 
@@ -250,7 +250,7 @@ export const userListResponse = z.strictObject({ users: z.array(userItem), next_
 export const userPatchBody = z
   .object({ role: roleSchema.optional(), disabled: z.boolean().optional() })
   .strict()
-  .refine((b) => b.role !== undefined || b.disabled !== undefined, "Give a role or disabled.")
+  .refine((b) => b.role !== undefined || b.disabled !== undefined, msg("api.role_or_disabled"))
   .meta({ minProperties: 1 });
 
 export const userPatchResponse = z.strictObject({ user: userItem });
@@ -259,9 +259,9 @@ export const resetBody = z
   .object({
     expires_in_seconds: z
       .number()
-      .int("expires_in_seconds must be a whole number of seconds.")
-      .min(1, "expires_in_seconds must be at least 1.")
-      .max(MAX_RESET_SECONDS, `A reset link can last at most 7 days (${MAX_RESET_SECONDS} seconds).`)
+      .int(msg("api.expires_whole"))
+      .min(1, msg("api.expires_min"))
+      .max(MAX_RESET_SECONDS, msg("api.reset_max", { seconds: String(MAX_RESET_SECONDS) }))
       .optional(),
   })
   .strict();

@@ -16,13 +16,6 @@ export type PasswordChangeResult =
   | { ok: false; reason: "invalid_credentials"; changedMeanwhile?: true }
   | { ok: false; reason: "weak_password"; rule: PolicyRule; message: string };
 
-/** "Your password was changed by another request meanwhile…", in the request's language. */
-export function changedMeanwhileMessage(): string {
-  return tr("password.policy.changedMeanwhile");
-}
-/** @deprecated English only: use changedMeanwhileMessage() (app/api/me/password/route.ts still imports this). */
-export const CHANGED_MEANWHILE_MESSAGE = "Your password was changed by another request meanwhile. Nothing was changed; sign in again.";
-
 /**
  * A signed-in user changes their own password; the current password is the proof (no other
  * re-authentication). Exactly one bcrypt comparison whatever happens (like login), before anything

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { POST as login } from "@/app/api/auth/login/route";
+import { POST as claim } from "@/app/api/onboarding/claim_token/route";
 import { errorMessage } from "@/lib/errors";
 
 // An API error keeps its English code; its message follows the request's language: the switcher's
@@ -30,5 +31,18 @@ describe("API messages", () => {
   it("follow the language cookie over Accept-Language", async () => {
     const res = await badLogin({ "accept-language": "de", cookie: "locale=en" });
     expect((await res.json()).error.message).toBe(errorMessage("unsupported_media_type", "en"));
+  });
+
+  it("include the request schema's own explanation, in German too", async () => {
+    const body = (language: string) =>
+      claim(
+        new Request("http://localhost:3000/api/onboarding/claim_token", {
+          method: "POST",
+          headers: { origin: "http://localhost:3000", "content-type": "application/json", "accept-language": language },
+          body: JSON.stringify({ password: "x" }),
+        }),
+      ).then((res) => res.json());
+    expect(await body("en")).toEqual({ error: { code: "invalid_request", message: "token: token is required." } });
+    expect(await body("de")).toEqual({ error: { code: "invalid_request", message: "token: token fehlt." } });
   });
 });

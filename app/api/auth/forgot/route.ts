@@ -5,13 +5,9 @@ import { canonicalEmail } from "@/lib/email";
 import { mailEnabled } from "@/lib/env";
 import { requestPasswordReset } from "@/lib/forgot-password";
 import { apiError, checkOrigin, rateLimited, readJson, requestMeta, route } from "@/lib/http";
+import { tr } from "@/lib/i18n/request-locale";
 import { hit, LIMITS } from "@/lib/rate-limit";
 
-// One body for every address: the answer says nothing about whether an account exists.
-const ACCEPTED = {
-  status: "accepted",
-  message: "If an account uses this address, a link to reset its password is on its way. It works once, for one hour.",
-} as const;
 
 /**
  * Forgot password (lib/forgot-password.ts): records the request and answers 202, the same work and
@@ -30,5 +26,6 @@ export const POST = route(async (request) => {
   // Past the address's limit the request is accepted and dropped: a stranger cannot fill the queue.
   const perAddress = await hit(db, LIMITS.forgotPerAddress, canonicalEmail(parsed.data.email));
   if (perAddress.ok) await requestPasswordReset(db, { email: parsed.data.email, ip });
-  return respond(forgotResponse, ACCEPTED, 202);
+  // One body for every address: the answer says nothing about whether an account exists.
+  return respond(forgotResponse, { status: "accepted", message: tr("api.forgot_accepted") }, 202);
 });
