@@ -205,11 +205,8 @@ async function runServer() {
     if (refused) return sendError(res, refused);
     handle(req, res).catch((err) => {
       log.error({ request_id: id, err: { name: err?.name } }, "unhandled error");
-      if (!res.headersSent) {
-        res.statusCode = 500;
-        res.setHeader("Content-Type", "application/json");
-        res.end(JSON.stringify({ error: { code: "internal_error", message: "Something went wrong on our side." } }));
-      } else res.end();
+      if (!res.headersSent) sendError(res, { status: 500, code: "internal_error", key: "errors.internal_error" });
+      else res.end();
     });
   });
 
