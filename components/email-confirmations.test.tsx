@@ -209,7 +209,7 @@ describe("InvitationsView in German", () => {
     expect(grace.querySelector('td[data-label="Status"]')).toHaveTextContent(/^ausstehend$/);
     expect(grace.querySelector('td[data-label="Rolle"]')).toHaveTextContent(/^Mitglied$/);
     expect(grace.querySelector('td[data-label="Wann"]')).toHaveTextContent("läuft in 1 Tag ab");
-    expect(grace.querySelector('td[data-label="Wann"]')).toHaveTextContent("gesendet gerade eben");
+    expect(grace.querySelector('td[data-label="Wann"]')).toHaveTextContent("gerade eben gesendet");
     expect(within(grace).getByTestId("invitation-language")).toHaveTextContent("DE");
     expect(within(grace).getByTestId("invitation-language")).toHaveAttribute("title", "Deutsch");
     expect(within(grace).getByRole("button", { name: "Link für grace@example.com neu ausstellen" })).toHaveTextContent("Neu ausstellen");
