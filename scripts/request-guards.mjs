@@ -216,3 +216,69 @@ export function createProxyWarning({ trustProxy, warn, now = Date.now, intervalM
     );
   };
 }
+
+// ---- the password routes' front door ----
+
+/** The routes that hash or compare a password (lib/auth/hash-pool.ts withHashSlot runs inside them). */
+export const PASSWORD_ROUTES = new Set([
+  "POST /api/onboarding/claim_token",
+  "POST /api/auth/login",
+  "POST /api/auth/reauth",
+  "POST /api/me/password",
+]);
+
+/**
+ * Admission at the door for the password routes, before Next sees the request. The hashing pool
+ * already lets only a few requests hash at once, but each request still costs this thread Next's
+ * routing, its body, its token and its database reads before it reaches the pool: 200 claims arriving
+ * together are 200 of those at once, and a cheap request behind them waited about a second. Here at
+ * most `limit` password requests are inside Next; up to `queueMax` more wait unread (TCP holds their
+ * bodies), first come first served; beyond that the answer is 503 server_busy with Retry-After at
+ * once. A waiting request whose client goes away leaves the queue. Other routes pass straight through.
+ *
+ * @param {{ limit: number, queueMax: number }} options
+ */
+export function createPasswordGate({ limit, queueMax }) {
+  let active = 0;
+  /** @type {Array<() => void>} */
+  const waiting = [];
+
+  function release() {
+    active--;
+    const nextUp = waiting.shift();
+    if (nextUp) nextUp();
+  }
+
+  /**
+   * Runs `pass` now, later, or never (answering 503 itself).
+   * @param {import("node:http").IncomingMessage} req
+   * @param {import("node:http").ServerResponse} res
+   * @param {() => void} pass
+   */
+  function admit(req, res, pass) {
+    const key = `${req.method} ${(req.url ?? "/").split("?")[0]}`;
+    if (!PASSWORD_ROUTES.has(key)) return pass();
+    const enter = () => {
+      active++;
+      res.once("close", release);
+      pass();
+    };
+    if (active < limit) return enter();
+    if (waiting.length >= queueMax) {
+      res.setHeader("Retry-After", "1");
+      return sendError(res, { status: 503, code: "server_busy", key: "errors.server_busy" });
+    }
+    const turn = () => {
+      res.off("close", leave);
+      enter();
+    };
+    const leave = () => {
+      const at = waiting.indexOf(turn);
+      if (at !== -1) waiting.splice(at, 1);
+    };
+    res.once("close", leave);
+    waiting.push(turn);
+  }
+
+  return { admit, stats: () => ({ active, waiting: waiting.length }) };
+}

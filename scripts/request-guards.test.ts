@@ -5,6 +5,7 @@ import { ERRORS, errorMessage } from "@/lib/errors";
 import { negotiateLocale as negotiateLocaleTs, pickLocale } from "@/lib/i18n/locales";
 import { translate } from "@/lib/i18n/translate";
 import {
+  createPasswordGate,
   createProxyWarning,
   guardMessage,
   isPrivatePeer,
@@ -260,5 +261,67 @@ describe("methodGuard + sendError in a Node server", () => {
       expect(res.status, `${method} ${path}`).toBe(200);
       if (method !== "HEAD") expect(res.body).toBe("next");
     }
+  });
+});
+
+// The password routes' door, wired as scripts/server.mjs wires it, in front of a handler standing in
+// for Next that holds each password request until the test lets it go.
+describe("createPasswordGate in a Node server", () => {
+  let server: Server;
+  let port: number;
+  const held: Array<() => void> = [];
+  const entered: string[] = [];
+  const gate = createPasswordGate({ limit: 2, queueMax: 2 });
+  beforeAll(async () => {
+    server = createServer((req, res) =>
+      gate.admit(req, res, () => {
+        entered.push(`${req.method} ${req.url}`);
+        if (req.url?.startsWith("/api/health")) return res.end("health");
+        held.push(() => res.end("done"));
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const until = async (check: () => boolean) => {
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(check()).toBe(true);
+  };
+
+  it("lets `limit` password requests in, queues `queueMax` in order, refuses the rest with 503 server_busy at once, and never holds up other routes", async () => {
+    const answers = ["a", "b", "c", "d"].map((n) => sendTo(port, `/api/onboarding/claim_token?n=${n}`, "POST"));
+    await until(() => entered.length === 2 && gate.stats().waiting === 2);
+    const refused = await sendTo(port, "/api/auth/login", "POST", { "accept-language": "de" });
+    expect(refused.status).toBe(503);
+    expect(refused.headers["retry-after"]).toBe("1");
+    expect(JSON.parse(refused.body)).toEqual({ error: { code: "server_busy", message: errorMessage("server_busy", "de") } });
+    // Another route passes while the door is full.
+    expect((await sendTo(port, "/api/health", "GET")).body).toBe("health");
+    expect(entered.filter((e) => e.includes("claim_token"))).toEqual(["POST /api/onboarding/claim_token?n=a", "POST /api/onboarding/claim_token?n=b"]);
+    held.shift()!();
+    await until(() => entered.includes("POST /api/onboarding/claim_token?n=c"));
+    expect(entered).not.toContain("POST /api/onboarding/claim_token?n=d");
+    while (entered.filter((e) => e.includes("claim_token")).length < 4 || held.length) {
+      held.shift()?.();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect((await Promise.all(answers)).map((a) => a.body)).toEqual(["done", "done", "done", "done"]);
+    expect(gate.stats()).toEqual({ active: 0, waiting: 0 });
+  });
+
+  it("drops a waiting request whose client went away", async () => {
+    const first = [sendTo(port, "/api/me/password", "POST"), sendTo(port, "/api/auth/reauth", "POST")];
+    await until(() => gate.stats().active === 2);
+    const gone = httpRequest({ host: "127.0.0.1", port, path: "/api/onboarding/claim_token", method: "POST" });
+    gone.on("error", () => {});
+    gone.end();
+    await until(() => gate.stats().waiting === 1);
+    gone.destroy();
+    await until(() => gate.stats().waiting === 0);
+    while (held.length) held.shift()!();
+    await Promise.all(first);
+    expect(gate.stats()).toEqual({ active: 0, waiting: 0 });
   });
 });

@@ -5,6 +5,8 @@
 //  - answers a malformed path itself with a 400 JSON error (Next would answer 500 text/plain), a
 //    method an API route does not implement with 405 JSON and Allow (Next: an empty 405, or a
 //    plain-text 500 for TRACE), an unknown /api path with 404 JSON (lib/api-routes.mjs);
+//  - lets only a few password requests (claim, login, re-auth, password change) into Next at once and
+//    queues the rest unread, so a storm of them cannot hold up cheap requests (request-guards.mjs);
 //  - warns when requests seem to come through a proxy that TRUST_PROXY does not know about;
 //  - refuses to start with an unsafe configuration;
 //  - prints "Ready" only once it can serve (Next's startup hook, lib/startup.ts, has run: migrations,
@@ -19,7 +21,8 @@ import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
-import { createProxyWarning, malformedTarget, methodGuard, sendError, sendMalformed } from "./request-guards.mjs";
+import { availableParallelism } from "node:os";
+import { createPasswordGate, createProxyWarning, malformedTarget, methodGuard, sendError, sendMalformed } from "./request-guards.mjs";
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dev = process.argv.includes("--dev");
@@ -162,6 +165,12 @@ async function runServer() {
   await app.prepare();
   await runStartupHook(app);
 
+  // The password routes' door (request-guards.mjs createPasswordGate): inside Next at once, twice the
+  // hashing pool's slots (lib/auth/hash-pool.ts: threads + 1), so the pool never waits for work;
+  // waiting, HASH_QUEUE_MAX (lib/env.ts has validated both by now).
+  const hashThreads = Number(process.env.HASH_THREADS) || Math.max(1, Math.floor(availableParallelism() / processes));
+  const passwordGate = createPasswordGate({ limit: 2 * (hashThreads + 1), queueMax: process.env.HASH_QUEUE_MAX ? Number(process.env.HASH_QUEUE_MAX) : 64 });
+
   let stopping = false;
   const inFlight = new Set();
   const server = createServer((req, res) => {
@@ -203,11 +212,13 @@ async function runServer() {
     if (malformed) return sendMalformed(res, malformed);
     const refused = methodGuard(req.method, req.url);
     if (refused) return sendError(res, refused);
-    handle(req, res).catch((err) => {
-      log.error({ request_id: id, err: { name: err?.name } }, "unhandled error");
-      if (!res.headersSent) sendError(res, { status: 500, code: "internal_error", key: "errors.internal_error" });
-      else res.end();
-    });
+    passwordGate.admit(req, res, () =>
+      handle(req, res).catch((err) => {
+        log.error({ request_id: id, err: { name: err?.name } }, "unhandled error");
+        if (!res.headersSent) sendError(res, { status: 500, code: "internal_error", key: "errors.internal_error" });
+        else res.end();
+      }),
+    );
   });
 
   await new Promise((resolve) => {
