@@ -4,15 +4,13 @@
 import { readFileSync } from "node:fs";
 import { BlockList, isIPv6 } from "node:net";
 import { allowedMethods } from "../lib/api-routes.mjs";
+import { chosenLocale, DEFAULT_LOCALE, isLocale, LOCALES, negotiateLocale } from "../lib/i18n/negotiate.mjs";
 
 // ---- language ----
 // The answers written here, before Next, speak the request's language like the API's own errors:
 // the same messages (messages/<locale>/errors.json and api.json) and the same choice as
-// lib/i18n/locales.ts pickLocale (the switcher's `locale` cookie, else Accept-Language, else English).
-// That file is TypeScript, so its small negotiation is repeated here; the test checks they agree.
-
-const LOCALES = ["en", "de"];
-const DEFAULT_LOCALE = "en";
+// lib/i18n/locales.ts pickLocale (the switcher's `locale` cookie, else Accept-Language, else
+// English), from the one negotiation both import (lib/i18n/negotiate.mjs).
 
 /** @param {string} locale @param {string} area */
 function readMessages(locale, area) {
@@ -23,31 +21,6 @@ function readMessages(locale, area) {
 const MESSAGES = Object.fromEntries(LOCALES.map((l) => [l, { errors: readMessages(l, "errors"), api: readMessages(l, "api") }]));
 
 /**
- * The best supported language of an Accept-Language header, by quality then order (a region falls
- * back to its language), or null: lib/i18n/locales.ts negotiateLocale.
- * @param {string | null | undefined} header
- * @returns {string | null}
- */
-export function negotiateLocale(header) {
-  if (!header) return null;
-  const ranges = header
-    .slice(0, 512)
-    .split(",")
-    .map((part, index) => {
-      const [tag = "", ...params] = part.trim().split(";");
-      const q = params.map((p) => /^\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*$/i.exec(p)).find(Boolean);
-      return { tag: tag.trim().toLowerCase(), q: q ? Number(q[1]) : 1, index };
-    })
-    .filter((r) => r.tag && r.q > 0)
-    .sort((a, b) => b.q - a.q || a.index - b.index);
-  for (const { tag } of ranges) {
-    const language = tag.split("-")[0];
-    if (LOCALES.includes(language)) return language;
-  }
-  return null;
-}
-
-/**
  * A request's language from its headers: the `locale` cookie (the last one wins), else
  * Accept-Language, else English.
  * @param {import("node:http").IncomingHttpHeaders | undefined} headers
@@ -55,14 +28,8 @@ export function negotiateLocale(header) {
  */
 export function requestLocale(headers) {
   const cookie = typeof headers?.cookie === "string" ? headers.cookie : "";
-  let chosen = null;
-  for (const part of cookie.split(";")) {
-    const eqAt = part.indexOf("=");
-    if (eqAt !== -1 && part.slice(0, eqAt).trim() === "locale") chosen = part.slice(eqAt + 1).trim();
-  }
-  if (chosen !== null && LOCALES.includes(chosen)) return chosen;
   const accept = headers?.["accept-language"];
-  return negotiateLocale(Array.isArray(accept) ? accept.join(",") : accept) ?? DEFAULT_LOCALE;
+  return chosenLocale(cookie) ?? negotiateLocale(Array.isArray(accept) ? accept.join(",") : accept) ?? DEFAULT_LOCALE;
 }
 
 /**
@@ -71,7 +38,7 @@ export function requestLocale(headers) {
  */
 export function guardMessage(key, locale = DEFAULT_LOCALE) {
   const find = (/** @type {string} */ l) => key.split(".").reduce((node, part) => (node && typeof node === "object" ? node[part] : undefined), /** @type {any} */ (MESSAGES[l]));
-  const found = find(LOCALES.includes(locale) ? locale : DEFAULT_LOCALE) ?? find(DEFAULT_LOCALE);
+  const found = find(isLocale(locale) ? locale : DEFAULT_LOCALE) ?? find(DEFAULT_LOCALE);
   return typeof found === "string" ? found : key;
 }
 

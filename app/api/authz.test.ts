@@ -3,13 +3,13 @@
 // route without a row fails here; so does one that checks the body before the session (a member
 // would get 400 instead of 403) or forgets the admin check.
 import { randomUUID } from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { sessions, users } from "@/db/schema";
+import { routeFiles } from "@/lib/api/testing/routes";
 import { revokeSessionToken } from "@/lib/auth/session";
 import { ACCESS, accessOf, REAUTH, type Access, type GuardedRoute } from "@/lib/authz";
 import { createUserWithSession, request } from "@/lib/testing/api";
@@ -18,20 +18,6 @@ const API_DIR = path.join(process.cwd(), "app", "api");
 const METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"] as const;
 type Method = (typeof METHODS)[number];
 type Handler = (request: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>;
-
-/** Every route file under app/api (private `_folders` are not routes in Next). */
-function routeFiles(dir: string): string[] {
-  const found: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (!entry.name.startsWith("_")) found.push(...routeFiles(full));
-    } else if (/^route\.(ts|tsx|js|mjs|jsx)$/.test(entry.name)) {
-      found.push(full);
-    }
-  }
-  return found.sort();
-}
 
 type Segment = { name: string; catchAll: boolean };
 

@@ -11,7 +11,8 @@ const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as 
 export type Handler = (request: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 export type ServedOperation = { key: string; method: string; path: string; handler: Handler; file: string };
 
-function routeFiles(dir: string): string[] {
+/** Every route file under `dir` (private `_folders` are not routes in Next), sorted. */
+export function routeFiles(dir: string): string[] {
   const found: string[] = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
