@@ -1,14 +1,11 @@
 import type { NextConfig } from "next";
 import createNextIntlPlugin from "next-intl/plugin";
+import SECURITY_HEADERS from "./lib/security-headers.json";
 
-// Headers for every response; the nonce-based CSP for pages is set per request in proxy.ts, and HSTS
-// by scripts/server.mjs (it depends on APP_URL at run time, these are fixed at build time).
-const common = [
-  { key: "X-Content-Type-Options", value: "nosniff" },
-  { key: "X-Frame-Options", value: "DENY" },
-  { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
-  { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
-];
+// Headers for every response (lib/security-headers.json; scripts/server.mjs adds the same ones to the
+// API answers it writes itself); the nonce-based CSP for pages is set per request in proxy.ts, and
+// HSTS by scripts/server.mjs (it depends on APP_URL at run time, these are fixed at build time).
+const list = (headers: Record<string, string>) => Object.entries(headers).map(([key, value]) => ({ key, value }));
 
 const nextConfig: NextConfig = {
   // Bundled PGlite fails at runtime (its wasm/data files are resolved through import.meta.url);
@@ -20,14 +17,8 @@ const nextConfig: NextConfig = {
   logging: false,
   async headers() {
     return [
-      { source: "/:path*", headers: common },
-      {
-        source: "/api/:path*",
-        headers: [
-          { key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" },
-          { key: "Cache-Control", value: "no-store" },
-        ],
-      },
+      { source: "/:path*", headers: list(SECURITY_HEADERS.every) },
+      { source: "/api/:path*", headers: list(SECURITY_HEADERS.api) },
     ];
   },
 };

@@ -31,21 +31,21 @@ export const API_ROUTES = {
   "/api/users/:id/sessions": ["GET"],
 };
 
-const PATTERNS = Object.entries(API_ROUTES).map(([pattern, methods]) => ({ segments: pattern.split("/"), methods }));
+const PATTERNS = Object.entries(API_ROUTES).map(([pattern, methods]) => ({ pattern, segments: pattern.split("/"), methods }));
 
 /**
- * The methods a request may use on this API path, as an Allow header lists them (Next answers HEAD
- * for a GET route, and OPTIONS for every route), or null when no route has this path. A static
- * segment wins over a `:param` (`/api/sessions/revoke_others` is not a session id).
+ * The API route a path belongs to: its pattern (a key of API_ROUTES) and its `:param` values, still
+ * percent-encoded as they arrived, or null when no route has this path. A static segment wins over a
+ * `:param` (`/api/sessions/revoke_others` is not a session id).
  *
- * @param {string} pathname a decoded-safe path without its query string
- * @returns {string[] | null}
+ * @param {string} pathname a path without its query string
+ * @returns {{ pattern: string, methods: string[], params: Record<string, string> } | null}
  */
-export function allowedMethods(pathname) {
+export function matchApiRoute(pathname) {
   const parts = pathname.split("/");
   let best = null;
   let bestStatic = -1;
-  for (const { segments, methods } of PATTERNS) {
+  for (const { pattern, segments, methods } of PATTERNS) {
     if (segments.length !== parts.length) continue;
     let statics = 0;
     let match = true;
@@ -55,10 +55,28 @@ export function allowedMethods(pathname) {
       else match = false;
     }
     if (match && statics > bestStatic) {
-      best = methods;
+      best = { pattern, segments, methods };
       bestStatic = statics;
     }
   }
   if (!best) return null;
-  return [...best, ...(best.includes("GET") ? ["HEAD"] : []), "OPTIONS"];
+  /** @type {Record<string, string>} */
+  const params = {};
+  best.segments.forEach((segment, i) => {
+    if (segment.startsWith(":")) params[segment.slice(1)] = parts[i];
+  });
+  return { pattern: best.pattern, methods: best.methods, params };
+}
+
+/**
+ * The methods a request may use on this API path, as an Allow header lists them (Next answers HEAD
+ * for a GET route, and OPTIONS for every route), or null when no route has this path.
+ *
+ * @param {string} pathname a decoded-safe path without its query string
+ * @returns {string[] | null}
+ */
+export function allowedMethods(pathname) {
+  const route = matchApiRoute(pathname);
+  if (!route) return null;
+  return [...route.methods, ...(route.methods.includes("GET") ? ["HEAD"] : []), "OPTIONS"];
 }

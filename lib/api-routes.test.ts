@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { API_ROUTES, allowedMethods } from "./api-routes.mjs";
+import { API_ROUTES, allowedMethods, matchApiRoute } from "./api-routes.mjs";
 import { ACCESS } from "./authz";
 
 describe("lib/api-routes.mjs", () => {
@@ -27,5 +27,12 @@ describe("lib/api-routes.mjs", () => {
     for (const unknown of ["/api", "/api/", "/api/nope", "/api/users//reset", "/api/users/x/y/z", "/dashboard"]) {
       expect(allowedMethods(unknown), unknown).toBeNull();
     }
+  });
+
+  it("names the route a path belongs to and its params, still encoded", () => {
+    expect(matchApiRoute("/api/users/caf%C3%A9/reset")).toEqual({ pattern: "/api/users/:id/reset", methods: ["POST"], params: { id: "caf%C3%A9" } });
+    expect(matchApiRoute("/api/sessions/revoke_others")).toEqual({ pattern: "/api/sessions/revoke_others", methods: ["POST"], params: {} });
+    expect(matchApiRoute("/api/health")?.params).toEqual({});
+    expect(matchApiRoute("/api/health/x")).toBeNull();
   });
 });

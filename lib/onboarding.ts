@@ -32,16 +32,29 @@ export type LinkProblem = "invitation_not_found" | "invitation_already_used" | "
 
 type Found = { invitation: Invitation; user: User };
 
+/**
+ * The lookup by the hash of a link's secret, built once per database handle (a prepared statement:
+ * every get_token and claim runs it, so its SQL is not built again each time, and Postgres plans it
+ * once per connection).
+ */
+const lookups = new WeakMap<DB, ReturnType<typeof prepareLookup>>();
+function prepareLookup(db: DB) {
+  return db
+    .select({ invitation: invitations, user: users })
+    .from(invitations)
+    .innerJoin(users, eq(users.id, invitations.userId))
+    .where(eq(invitations.tokenHash, sql.placeholder("hash")))
+    .limit(1)
+    .prepare("find_invitation_by_secret");
+}
+
 /** Looks a link (either kind) up by the hash of its secret. */
 export async function findInvitationBySecret(db: DB, secret: string): Promise<Found | null> {
   if (typeof secret !== "string" || !SECRET_PATTERN.test(secret)) return null;
   const hash = sha256Hex(secret);
-  const [row] = await db
-    .select({ invitation: invitations, user: users })
-    .from(invitations)
-    .innerJoin(users, eq(users.id, invitations.userId))
-    .where(eq(invitations.tokenHash, hash))
-    .limit(1);
+  let lookup = lookups.get(db);
+  if (!lookup) lookups.set(db, (lookup = prepareLookup(db)));
+  const [row] = await lookup.execute({ hash });
   // The index lookup found it; the constant-time compare keeps the final check free of timing.
   if (!row || !constantTimeEqual(row.invitation.tokenHash, hash)) return null;
   return row;

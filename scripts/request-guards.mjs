@@ -42,17 +42,12 @@ export function guardMessage(key, locale = DEFAULT_LOCALE) {
   return typeof found === "string" ? found : key;
 }
 
-// Security headers of an API error: next.config.ts adds these to Next's own responses, but an answer
-// written here never passes through Next.
-const ERROR_HEADERS = {
-  "Content-Type": "application/json",
-  "Cache-Control": "no-store",
-  "X-Content-Type-Options": "nosniff",
-  "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-  "X-Frame-Options": "DENY",
-  "Referrer-Policy": "strict-origin-when-cross-origin",
-  "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-};
+// The security headers of every API answer (lib/security-headers.json): next.config.ts adds them to
+// Next's responses, and the server to the answers it writes itself (these, and scripts/direct-api.mjs).
+const SECURITY_HEADERS = JSON.parse(readFileSync(new URL("../lib/security-headers.json", import.meta.url), "utf8"));
+/** @type {Record<string, string>} */
+export const API_HEADERS = { ...SECURITY_HEADERS.every, ...SECURITY_HEADERS.api };
+const ERROR_HEADERS = { "Content-Type": "application/json", ...API_HEADERS };
 
 /** In English; sendMalformed answers it in the request's language (api.malformed_path). */
 export const MALFORMED_PATH_MESSAGE = guardMessage("api.malformed_path");

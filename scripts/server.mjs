@@ -5,6 +5,8 @@
 //  - answers a malformed path itself with a 400 JSON error (Next would answer 500 text/plain), a
 //    method an API route does not implement with 405 JSON and Allow (Next: an empty 405, or a
 //    plain-text 500 for TRACE), an unknown /api path with 404 JSON (lib/api-routes.mjs);
+//  - answers the JSON API by calling its route handlers directly, without Next's request pipeline
+//    (direct-api.mjs; API_DIRECT=0 and the development server go through Next);
 //  - lets only a few password requests (claim, login, re-auth, password change) into Next at once and
 //    queues the rest unread, so a storm of them cannot hold up cheap requests (request-guards.mjs);
 //  - warns when requests seem to come through a proxy that TRUST_PROXY does not know about;
@@ -22,6 +24,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { availableParallelism } from "node:os";
+import { loadDirectApi } from "./direct-api.mjs";
 import { createPasswordGate, createProxyWarning, malformedTarget, methodGuard, sendError, sendMalformed } from "./request-guards.mjs";
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -66,6 +69,9 @@ if (processes > 1 && !process.env.DATABASE_URL) {
     `WEB_CONCURRENCY=${processes} needs DATABASE_URL (PostgreSQL). The embedded PGlite database allows one process at a\n` +
       "time: each of the processes would fight over its directory lock. Unset WEB_CONCURRENCY (or set it to 1), or set DATABASE_URL.",
   );
+}
+if (process.env.API_DIRECT !== undefined && !["0", "1"].includes(process.env.API_DIRECT)) {
+  fail("API_DIRECT must be 1 (the default: the API's handlers are called directly) or 0 (through Next's route pipeline).");
 }
 if (processes > 1 && dev) fail("WEB_CONCURRENCY applies to `npm start`; the development server runs one process.");
 
@@ -164,6 +170,7 @@ async function runServer() {
   const handle = app.getRequestHandler();
   await app.prepare();
   await runStartupHook(app);
+  const directApi = await loadApi();
 
   // The password routes' door (request-guards.mjs createPasswordGate): inside Next at once, twice the
   // hashing pool's slots (lib/auth/hash-pool.ts: threads + 1), so the pool never waits for work;
@@ -213,7 +220,7 @@ async function runServer() {
     const refused = methodGuard(req.method, req.url);
     if (refused) return sendError(res, refused);
     passwordGate.admit(req, res, () =>
-      handle(req, res).catch((err) => {
+      (directApi?.serve(req, res) || handle(req, res)).catch((err) => {
         log.error({ request_id: id, err: { name: err?.name } }, "unhandled error");
         if (!res.headersSent) sendError(res, { status: 500, code: "internal_error", key: "errors.internal_error" });
         else res.end();
@@ -261,6 +268,27 @@ async function runServer() {
   }
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/**
+ * The API's handlers from the production build (direct-api.mjs), or null to serve the API through
+ * Next: in development (the handlers change under it), with API_DIRECT=0, or when this build's
+ * handlers cannot be reached (said once, at startup).
+ */
+async function loadApi() {
+  if (dev) return null;
+  if (process.env.API_DIRECT === "0") {
+    log.info("API_DIRECT=0: the API is served through Next's route pipeline");
+    return null;
+  }
+  try {
+    const api = await loadDirectApi({ distDir: path.join(dir, ".next"), origin: new URL(publicUrl).origin });
+    log.info({ routes: api.routes }, "the API's handlers are called directly");
+    return api;
+  } catch (err) {
+    log.warn({ err: { message: err?.message } }, "cannot call the API's handlers directly (Next internals changed?); serving the API through Next");
+    return null;
+  }
 }
 
 /**

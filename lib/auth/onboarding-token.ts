@@ -15,6 +15,20 @@ const PURPOSE = "onboarding-jwt/v1";
 export type LinkKind = "invite" | "reset";
 const KINDS: readonly string[] = ["invite", "reset"] satisfies LinkKind[];
 
+/**
+ * The HMAC key per secret (AUTH_SECRET, and AUTH_SECRET_PREVIOUS while rotating), imported once:
+ * handed raw bytes, jose would derive and import the key again on every sign and verify.
+ */
+const keys = new Map<string, Promise<CryptoKey>>();
+function jwtKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", deriveKey(secret, PURPOSE), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 export type OnboardingClaims = { userId: string; invitationId: string; kind: LinkKind; expiresAt: Date };
 
 /**
@@ -33,7 +47,7 @@ export async function signOnboardingToken(input: { userId: string; invitationId:
     .setIssuedAt(iat)
     .setNotBefore(iat)
     .setExpirationTime(exp)
-    .sign(deriveKey(current, PURPOSE));
+    .sign(await jwtKey(current));
   return { token, expiresAt: new Date(exp * 1000) };
 }
 
@@ -44,7 +58,7 @@ export async function verifyOnboardingToken(token: string): Promise<OnboardingCl
   // AUTH_SECRET_PREVIOUS verifies tokens signed before a rotation; it never signs.
   for (const secret of previous ? [current, previous] : [current]) {
     try {
-      const { payload } = await jwtVerify(token, deriveKey(secret, PURPOSE), {
+      const { payload } = await jwtVerify(token, await jwtKey(secret), {
         algorithms: ["HS256"],
         typ: ONBOARDING_JWT_TYPE,
         audience: ONBOARDING_AUDIENCE,

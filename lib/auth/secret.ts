@@ -56,6 +56,6 @@ function fileSecret(file: string): string {
 }
 
 /** A key for one purpose, so one secret never signs two kinds of thing the same way. */
-export function deriveKey(secret: string, purpose: string): Uint8Array {
+export function deriveKey(secret: string, purpose: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(createHmac("sha256", secret).update(purpose).digest());
 }
