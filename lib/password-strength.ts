@@ -3,7 +3,7 @@
 // the `locale` the caller passes (messages/<locale>/password.json; zxcvbn's own feedback from its
 // language package): the browser passes useLocale(), the server the request's language. Runs in the
 // browser too, so it translates with lib/i18n/translate.ts, never the request-scoped helpers.
-import { DEFAULT_LOCALE, type Locale } from "./i18n/locales";
+import { DEFAULT_LOCALE, LOCALES, type Locale } from "./i18n/locales";
 import { translate } from "./i18n/translate";
 
 export const MIN_PASSWORD_CHARS = 12;
@@ -36,7 +36,10 @@ const TRANSLATIONS: Record<Locale, () => Promise<Translations>> = {
   de: async () => (await import("@zxcvbn-ts/language-de/dist/translations.js")).default,
 };
 
-const checkers = new Map<Locale, Promise<Checker>>();
+// On globalThis: Next's server bundles can hold more than one copy of this module (the startup
+// hook's and the routes'), and the preload at startup must serve them all.
+const g = globalThis as unknown as { __strengthCheckers?: Map<Locale, Promise<Checker>> };
+const checkers = (g.__strengthCheckers ??= new Map<Locale, Promise<Checker>>());
 
 /** One ZxcvbnFactory per language, made on first use. */
 function loadChecker(locale: Locale): Promise<Checker> {
@@ -71,6 +74,15 @@ function loadChecker(locale: Locale): Promise<Checker> {
   checker.catch(() => checkers.delete(locale));
   checkers.set(locale, checker);
   return checker;
+}
+
+/**
+ * Loads and indexes every language's checker now. The server calls it at startup (lib/startup.ts):
+ * otherwise the first claim or password change after a start would build them on the request
+ * thread, holding every other request for about half a second.
+ */
+export async function preloadStrengthCheckers(): Promise<void> {
+  await Promise.all(LOCALES.map((locale) => loadChecker(locale)));
 }
 
 /** Characters as a person counts them: "👍🏽" is one, not four UTF-16 units. */

@@ -6,6 +6,7 @@ import { startMailSender } from "./mail/sender";
 import { isLoopbackHost } from "./mail/transport";
 import { pruneExpired } from "./housekeeping";
 import { logger } from "./logger";
+import { preloadStrengthCheckers } from "./password-strength";
 import { rateLimitsEnabled } from "./rate-limit";
 import { ensureFirstAdmin } from "./users";
 
@@ -44,6 +45,9 @@ export async function startup(): Promise<void> {
       logger.warn(result.message);
       break;
   }
+
+  // The strength estimate's word lists, indexed before Ready rather than by the first password set.
+  await preloadStrengthCheckers();
 
   if (mailEnabled()) {
     const smtp = new URL(e.SMTP_URL!);

@@ -11,7 +11,8 @@
 // BENCH_PROBE_MS (the health probe's interval during storms, 100) ·
 // BENCH_STORM (claims fired at once, 200) · BENCH_PEER=0 (no Better Auth peer) · BENCH_BARE=0 (no
 // bare node:http server) · BENCH_STORMS=0 (no claim storms) · BENCH_QUEUE_STORM=0 (no storm at the
-// default HASH_QUEUE_MAX) · BENCH_PROCESSES=0 (no 2-process run on Postgres) · BENCH_POLICY=0 (no
+// default HASH_QUEUE_MAX) · BENCH_PROCESSES=0 (no 2-process run on Postgres) · BENCH_VIA_NEXT=0 (no run
+// of health and get_token through Next with API_DIRECT=0) · BENCH_POLICY=0 (no
 // password-policy timing) · BENCH_SCALE=0 (no 1,000,000-row lists; BENCH_ROWS sets their size) ·
 // BENCH_BUILD=0|1 (never | always build first) · BENCH_LOCK=0 (do not hold /tmp/next-build.lock
 // shared while servers run) · BENCH_OUT (bench) · BENCH_LOG_LEVEL (the server's LOG_LEVEL, info).
@@ -59,6 +60,7 @@ const cfg = {
   storms: E.BENCH_STORMS !== "0",
   queueStorm: E.BENCH_QUEUE_STORM !== "0",
   processes: E.BENCH_PROCESSES !== "0",
+  viaNext: E.BENCH_VIA_NEXT !== "0",
   policy: E.BENCH_POLICY !== "0",
   scale: E.BENCH_SCALE !== "0",
   rows: Number(E.BENCH_ROWS ?? 1_000_000),
@@ -351,6 +353,25 @@ async function runDb(kind: "pglite" | "postgres", measureJs: boolean) {
     await app.stop();
   }
 
+  // --- the same two routes through Next's request pipeline (API_DIRECT=0), as before the API's
+  // handlers were called directly: what that saves, in the same run
+  if (cfg.viaNext) {
+    app = await startApp(db, `${kind}-app-via-next`, { API_DIRECT: "0" });
+    try {
+      const getTokenPath = `/api/onboarding/get_token?token=${encodeURIComponent(viewLink)}`;
+      const health = checkLoad(`${kind} GET /api/health via Next`, await throughput([app], "/api/health"));
+      const getToken = checkLoad(`${kind} GET get_token via Next`, await throughput([app], getTokenPath));
+      out.viaNext = {
+        health,
+        getToken,
+        getTokenPerHealth: round(getToken.rps / health.rps, 3),
+        directPerNext: { health: round((out.health as LoadResult).rps / health.rps, 2), getToken: round((out.getToken as LoadResult).rps / getToken.rps, 2) },
+      };
+    } finally {
+      await app.stop();
+    }
+  }
+
   // --- server B: the default HASH_QUEUE_MAX (64), as deployed: how many claims are turned away
   if (cfg.storms && cfg.queueStorm) {
     app = await startApp(db, `${kind}-app-default-queue`, { HASH_QUEUE_MAX: undefined });
@@ -512,6 +533,10 @@ function table(results: Record<string, DbOut>, extra: { policy?: { benchPassword
   row(`\`GET /api/health\` (${c} connections)`, (r) => thr(r.health));
   row(`\`GET /api/onboarding/get_token\` (${c} conn.)`, (r) => thr(r.getToken));
   row("get_token ÷ health", (r) => r.getTokenPerHealth?.toFixed(2), "≥ 0.8");
+  row(`through Next's pipeline (\`API_DIRECT=0\`): health`, (r) => thr(r.viaNext?.health));
+  row(`through Next's pipeline: get_token`, (r) => thr(r.viaNext?.getToken));
+  row("through Next: get_token ÷ health", (r) => r.viaNext?.getTokenPerHealth.toFixed(2));
+  row("direct ÷ through Next: health / get_token", (r) => (r.viaNext ? `${r.viaNext.directPerNext.health} / ${r.viaNext.directPerNext.getToken}` : undefined));
   row("peer (Better Auth 1.7.25) cheapest GET", (r) => (r.peer ? `${r.peer.cheapest}: ${thr(r.peer.cheapest === "/api/auth/ok" ? r.peer.ok : r.peer.session)}` : undefined));
   row("health ÷ peer's cheapest", (r) => r.peer?.healthPerPeer.toFixed(2), "≥ 1");
   row("get_token ÷ peer's cheapest", (r) => r.peer?.getTokenPerPeer.toFixed(2));
