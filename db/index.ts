@@ -14,6 +14,8 @@ export type Handle = {
   db: DB;
   driver: "pglite" | "postgres";
   close(): Promise<void>;
+  /** The cheapest round trip the driver has (`select 1` by the simple protocol, no ORM): the health check. */
+  ping(): Promise<void>;
   /** Postgres: opens the pool's connections now (at start), so the first burst does not open them all at once. */
   warm?(): Promise<number>;
 };
@@ -30,6 +32,11 @@ const MIGRATION_LOCK_ID = 727272;
 
 export function getDb(): Promise<DB> {
   return getHandle().then((h) => h.db);
+}
+
+/** Resolves once the database answers a trivial query (GET /api/health). */
+export async function pingDatabase(): Promise<void> {
+  await (await getHandle()).ping();
 }
 
 export function getHandle(): Promise<Handle> {
@@ -129,7 +136,8 @@ export async function openPostgres(url: string): Promise<Handle> {
     for (const c of opened) if (c.status === "fulfilled") c.value.release();
     return opened.filter((c) => c.status === "fulfilled").length;
   };
-  return { db: drizzle(pool, { schema }) as unknown as DB, driver: "postgres", close: () => pool.end(), warm };
+  const ping = async () => void (await pool.query("select 1"));
+  return { db: drizzle(pool, { schema }) as unknown as DB, driver: "postgres", close: () => pool.end(), ping, warm };
 }
 
 type PoolConnectCallback = (err: Error | undefined, client: PoolClient | undefined, done: (release?: Error | boolean) => void) => void;
@@ -164,7 +172,9 @@ export async function openPglite(dir: string): Promise<Handle> {
   }
   try {
     const client = inMemory ? new PGlite({ extensions: { pg_trgm } }) : new PGlite(dir, { extensions: { pg_trgm } });
-    const db = drizzle(client, { schema });
+    await client.waitReady;
+    keepTextParsers(client);
+    const db = drizzle(withoutPerQueryParsers(client), { schema });
     await migrate(db, { migrationsFolder });
     await backfillCanonicalEmails(db as unknown as DB);
     // PGlite has no autovacuum, so no statistics unless asked: without them the planner takes a big
@@ -173,6 +183,7 @@ export async function openPglite(dir: string): Promise<Handle> {
     return {
       db: db as unknown as DB,
       driver: "pglite",
+      ping: async () => void (await client.exec("select 1")),
       close: async () => {
         await client.close();
         releaseLock();
@@ -182,6 +193,57 @@ export async function openPglite(dir: string): Promise<Handle> {
     releaseLock();
     throw err;
   }
+}
+
+/**
+ * drizzle hands PGlite the same parsers with every query (timestamps, dates, intervals and their
+ * arrays stay text; drizzle's columns map them), and PGlite then copies its whole table of about 320
+ * type parsers for that one query: 0.06–0.09 ms per query, more than a `select 1` costs. So these
+ * parsers are set once on the instance (keepTextParsers), and withoutPerQueryParsers takes them off
+ * each query when they are exactly these (anything else passes through as it came). The rows
+ * drizzle sees are the same (db/pglite-parsers.test.ts).
+ */
+const DRIZZLE_TEXT_TYPES = [1114, 1184, 1186, 1082, 1231, 1115, 1185, 1187, 1182]; // timestamp, timestamptz, interval, date; numeric[], timestamp[], timestamptz[], interval[], date[]
+const text = (value: string) => value;
+
+type Parsers = Record<number, unknown>;
+type QueryOptions = { parsers?: Parsers } & Record<string, unknown>;
+
+/**
+ * Sets drizzle's text parsers on the instance. PGlite sets its array types' parsers itself once
+ * ready (and again on refreshArrayTypes), over these: call it once the instance is ready, and
+ * withoutPerQueryParsers checks them again before each query.
+ */
+export function keepTextParsers(instance: { parsers: Parsers }): void {
+  for (const oid of DRIZZLE_TEXT_TYPES) if (instance.parsers[oid] !== text) instance.parsers[oid] = text;
+}
+
+/** `instance`: the PGlite whose parsers apply (a transaction's client has none of its own). */
+export function withoutPerQueryParsers<T extends object>(client: T, instance = client as unknown as { parsers: Parsers }): T {
+  return new Proxy(client, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (prop === "query" && typeof value === "function") {
+        return (query: string, params?: unknown[], options?: QueryOptions) => {
+          const rest = withoutDrizzleParsers(options);
+          if (rest !== options) keepTextParsers(instance);
+          return value.call(target, query, params, rest);
+        };
+      }
+      if (prop === "transaction" && typeof value === "function") {
+        return (fn: (tx: object) => unknown, ...args: unknown[]) => value.call(target, (tx: object) => fn(withoutPerQueryParsers(tx, instance)), ...args);
+      }
+      return typeof value === "function" && prop !== "constructor" ? value.bind(target) : value;
+    },
+  });
+}
+
+function withoutDrizzleParsers(options: QueryOptions | undefined): QueryOptions | undefined {
+  if (!options?.parsers) return options;
+  const oids = Object.keys(options.parsers).map(Number);
+  if (oids.length !== DRIZZLE_TEXT_TYPES.length || !oids.every((oid) => DRIZZLE_TEXT_TYPES.includes(oid))) return options;
+  const { parsers: _, ...rest } = options;
+  return rest;
 }
 
 /**

@@ -1,5 +1,4 @@
-import { sql } from "drizzle-orm";
-import { getDb } from "@/db";
+import { pingDatabase } from "@/db";
 import { respond } from "@/lib/api/respond";
 import { healthOk, healthUnreachable } from "@/lib/api/schemas";
 import { withDatabaseTimeout } from "@/lib/db-errors";
@@ -11,10 +10,7 @@ const HEALTH_DB_TIMEOUT_MS = 2000;
 
 export async function GET(): Promise<Response> {
   try {
-    await withDatabaseTimeout(
-      getDb().then((db) => db.execute(sql`select 1`)),
-      HEALTH_DB_TIMEOUT_MS,
-    );
+    await withDatabaseTimeout(pingDatabase(), HEALTH_DB_TIMEOUT_MS);
   } catch (err) {
     const e = err as { name?: string; code?: string };
     logger.warn({ err: { name: e?.name, code: e?.code } }, "health check: database unreachable");
