@@ -46,6 +46,16 @@ function send(method: string, path: string, body?: string, headers: Record<strin
   });
 }
 
+/** A body that arrives as many chunks, as a streamed export does. */
+function chunked(parts: string[]): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      for (const p of parts) controller.enqueue(new TextEncoder().encode(p));
+      controller.close();
+    },
+  });
+}
+
 describe("answer (scripts/direct-api.mjs)", () => {
   it("adds the API's security headers, lets the handler's own win, and sends one chunk with a Content-Length", async () => {
     handlers = { GET: async () => Response.json({ ok: true }, { headers: { "Referrer-Policy": "no-referrer", "X-Extra": "1" } }) };
@@ -73,18 +83,7 @@ describe("answer (scripts/direct-api.mjs)", () => {
 
   it("streams a body of many chunks", async () => {
     const parts = Array.from({ length: 50 }, (_, i) => `line ${i}\n`);
-    handlers = {
-      GET: async () =>
-        new Response(
-          new ReadableStream({
-            start(controller) {
-              for (const p of parts) controller.enqueue(new TextEncoder().encode(p));
-              controller.close();
-            },
-          }),
-          { headers: { "Content-Type": "text/csv" } },
-        ),
-    };
+    handlers = { GET: async () => new Response(chunked(parts), { headers: { "Content-Type": "text/csv" } }) };
     const r = await send("GET", "/api/audit/export");
     expect(r.body).toBe(parts.join(""));
     expect(r.headers["content-type"]).toBe("text/csv");
@@ -117,17 +116,7 @@ describe("answer (scripts/direct-api.mjs)", () => {
     expect((await send("GET", "/api/health", undefined, { "accept-encoding": "gzip" })).headers["content-encoding"]).toBeUndefined();
 
     const parts = Array.from({ length: 300 }, (_, i) => `row ${i},someone@example.com\n`);
-    handlers = {
-      GET: async () =>
-        new Response(
-          new ReadableStream({
-            start(controller) {
-              for (const p of parts) controller.enqueue(new TextEncoder().encode(p));
-              controller.close();
-            },
-          }),
-        ),
-    };
+    handlers = { GET: async () => new Response(chunked(parts)) };
     const streamed = await send("GET", "/api/audit/export", undefined, { "accept-encoding": "gzip" });
     expect(streamed.headers["content-encoding"]).toBe("gzip");
     expect(streamed.body).toBe(parts.join(""));

@@ -194,7 +194,7 @@ export const PASSWORD_ROUTES = new Set([
  * already lets only a few requests hash at once, but each request still costs this thread Next's
  * routing, its body, its token and its database reads before it reaches the pool: 200 claims arriving
  * together are 200 of those at once, and a cheap request behind them waited about a second. Here at
- * most `limit` password requests are inside Next; up to `queueMax` more wait unread (TCP holds their
+ * most `limit` password requests are inside the app; up to `queueMax` more wait unread (TCP holds their
  * bodies), first come first served; beyond that the answer is 503 server_busy with Retry-After at
  * once. A waiting request whose client goes away leaves the queue. Other routes pass straight through.
  *

@@ -7,7 +7,7 @@
 //    plain-text 500 for TRACE), an unknown /api path with 404 JSON (lib/api-routes.mjs);
 //  - answers the JSON API by calling its route handlers directly, without Next's request pipeline
 //    (direct-api.mjs; API_DIRECT=0 and the development server go through Next);
-//  - lets only a few password requests (claim, login, re-auth, password change) into Next at once and
+//  - lets only a few password requests (claim, login, re-auth, password change) into the app at once and
 //    queues the rest unread, so a storm of them cannot hold up cheap requests (request-guards.mjs);
 //  - warns when requests seem to come through a proxy that TRUST_PROXY does not know about;
 //  - refuses to start with an unsafe configuration;
@@ -172,7 +172,7 @@ async function runServer() {
   await runStartupHook(app);
   const directApi = await loadApi();
 
-  // The password routes' door (request-guards.mjs createPasswordGate): inside Next at once, twice the
+  // The password routes' door (request-guards.mjs createPasswordGate): inside the app (its handlers) at once, twice the
   // hashing pool's slots (lib/auth/hash-pool.ts: threads + 1), so the pool never waits for work;
   // waiting, HASH_QUEUE_MAX (lib/env.ts has validated both by now).
   const hashThreads = Number(process.env.HASH_THREADS) || Math.max(1, Math.floor(availableParallelism() / processes));
