@@ -77,6 +77,14 @@ export function matchApiRoute(pathname) {
  */
 export function allowedMethods(pathname) {
   const route = matchApiRoute(pathname);
-  if (!route) return null;
-  return [...route.methods, ...(route.methods.includes("GET") ? ["HEAD"] : []), "OPTIONS"];
+  return route ? withImpliedMethods(route.methods) : null;
+}
+
+/**
+ * A route's methods with the ones Next implies: HEAD for a GET route, OPTIONS for every route.
+ * @param {string[]} methods
+ * @returns {string[]}
+ */
+export function withImpliedMethods(methods) {
+  return [...methods, ...(methods.includes("GET") ? ["HEAD"] : []), "OPTIONS"];
 }

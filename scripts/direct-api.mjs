@@ -21,7 +21,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import { createGzip, gzip } from "node:zlib";
-import { API_ROUTES, matchApiRoute } from "../lib/api-routes.mjs";
+import { API_ROUTES, matchApiRoute, withImpliedMethods } from "../lib/api-routes.mjs";
 import { API_HEADERS, sendError } from "./request-guards.mjs";
 
 const require = createRequire(import.meta.url);
@@ -81,9 +81,8 @@ export async function loadDirectApi({ distDir, origin }) {
 export async function answer(req, res, route, handlers, url) {
   const method = (req.method ?? "GET").toUpperCase();
   if (method === "OPTIONS") {
-    // What Next answers for a route without its own OPTIONS handler.
-    const allow = new Set(["OPTIONS", ...route.methods, ...(route.methods.includes("GET") ? ["HEAD"] : [])]);
-    return send(res, new Response(null, { status: 204, headers: { Allow: [...allow].sort().join(", ") } }));
+    // What Next answers for a route without its own OPTIONS handler (its Allow is sorted).
+    return send(res, new Response(null, { status: 204, headers: { Allow: withImpliedMethods(route.methods).sort().join(", ") } }));
   }
   // HEAD runs GET; Node leaves out the body of a response to HEAD.
   const handler = handlers[method === "HEAD" ? "GET" : method];

@@ -190,8 +190,8 @@ export const PASSWORD_ROUTES = new Set([
 ]);
 
 /**
- * Admission at the door for the password routes, before Next sees the request. The hashing pool
- * already lets only a few requests hash at once, but each request still costs this thread Next's
+ * Admission at the door for the password routes, before the app sees the request. The hashing pool
+ * already lets only a few requests hash at once, but each request still costs this thread its
  * routing, its body, its token and its database reads before it reaches the pool: 200 claims arriving
  * together are 200 of those at once, and a cheap request behind them waited about a second. Here at
  * most `limit` password requests are inside the app; up to `queueMax` more wait unread (TCP holds their

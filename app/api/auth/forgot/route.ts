@@ -8,7 +8,6 @@ import { apiError, checkOrigin, rateLimited, readJson, requestMeta, route } from
 import { tr } from "@/lib/i18n/request-locale";
 import { hit, LIMITS } from "@/lib/rate-limit";
 
-
 /**
  * Forgot password (lib/forgot-password.ts): records the request and answers 202, the same work and
  * body for any address; the sender loop decides out of band. 404 email_disabled while email is off.
