@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
-import { env, inviteDomains, rateLimitOverride } from "./env";
+import { env, freezeEnv, inviteDomains, rateLimitOverride } from "./env";
 import { hit, LIMITS } from "./rate-limit";
 
 const saved = { ...process.env };
@@ -17,6 +17,19 @@ describe("env", () => {
     expect(env().APP_URL).toBe("http://localhost:4123");
     process.env.APP_URL = "https://dash.example.com";
     expect(env().APP_URL).toBe("https://dash.example.com");
+  });
+
+  it("once frozen (the production server, at startup), keeps what it read and reads process.env no more", () => {
+    process.env.APP_URL = "https://before.example.com";
+    expect(env().APP_URL).toBe("https://before.example.com");
+    freezeEnv();
+    try {
+      process.env.APP_URL = "https://after.example.com";
+      expect(env().APP_URL).toBe("https://before.example.com");
+    } finally {
+      delete (globalThis as { __envFrozen?: boolean }).__envFrozen;
+    }
+    expect(env().APP_URL).toBe("https://after.example.com");
   });
 
   it("rejects an invalid BCRYPT_COST with a message naming the variable", () => {

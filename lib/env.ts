@@ -3,7 +3,8 @@ import { canonicalEmail } from "./email";
 
 // The only module that reads process.env. Tests (and the CLI) change variables at run time, so every
 // call compares the variables it knows with the last parse and parses again only when one changed: a
-// zod parse costs about 120 µs, and a request reads the settings many times.
+// zod parse costs about 120 µs, and a request reads the settings many times. The production server
+// skips even the comparison once it has started (freezeEnv, below).
 const boolish = z.enum(["on", "off"]);
 
 const envSchema = z.object({
@@ -87,8 +88,21 @@ export type Env = Omit<z.infer<typeof envSchema>, "APP_URL"> & { APP_URL: string
 
 const KEYS = Object.keys(envSchema.shape);
 let cached: { fingerprint: string; value: Env } | null = null;
+// On globalThis: Next evaluates this module once per route bundle, and one call freezes them all.
+const g = globalThis as unknown as { __envFrozen?: boolean };
+
+/**
+ * The production server reads its environment once (lib/startup.ts calls this): from then on env()
+ * returns what it parsed without reading process.env again. Reading the ~50 variables to notice a
+ * change cost about 10 µs per call, several calls per request; nothing changes them in a running
+ * server. Tests and scripts, which do change them, never freeze.
+ */
+export function freezeEnv(): void {
+  g.__envFrozen = true;
+}
 
 export function env(): Env {
+  if (g.__envFrozen && cached) return cached.value;
   let fingerprint = "";
   for (const key of KEYS) {
     const value = process.env[key];

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { getDb, getHandle } from "../db";
 import { authSecrets } from "./auth/secret";
-import { env, mailEnabled } from "./env";
+import { env, freezeEnv, mailEnabled } from "./env";
 import { startMailSender } from "./mail/sender";
 import { isLoopbackHost } from "./mail/transport";
 import { pruneExpired } from "./housekeeping";
@@ -14,6 +14,7 @@ import { ensureFirstAdmin } from "./users";
 export async function startup(): Promise<void> {
   authSecrets(); // throws when AUTH_SECRET is required and missing or short
   const e = env();
+  if (e.NODE_ENV === "production") freezeEnv();
   if (e.SMTP_URL && !e.MAIL_FROM) throw new Error("MAIL_FROM is required when SMTP_URL is set (the sender address, e.g. MAIL_FROM=\"Team dashboard <no-reply@example.com>\").");
   if (e.MAIL_FROM && !e.SMTP_URL) logger.warn("MAIL_FROM is set without SMTP_URL: email stays off");
   const db = await getDb();

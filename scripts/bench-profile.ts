@@ -4,15 +4,22 @@
 // during each phase: per request, by package or file, and the top functions by self time (the
 // hashing workers' too, for the claims: they should show bcrypt and little else). Prints, asserts
 // nothing. Server bundles are minified, so app code shows up as .next/server/chunks/….
+//
+// BENCH_PROFILE_CONNECTIONS=32 profiles health and get_token under load instead (autocannon, that
+// many connections, 5 s each: the cost per request the throughput rows of `npm run bench` see);
+// BENCH_PROFILE_DB=postgres runs the server on a fresh local Postgres database (scripts/pg-test-db.sh).
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { AppClient, freePort, request, sleep, startProcess } from "./bench-http";
+import { AppClient, freePort, load, request, sleep, startProcess } from "./bench-http";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const WORK = path.join(ROOT, ".data", "bench-profile");
 const N = Number(process.env.BENCH_CLAIMS ?? 20);
 const PASSWORD = "Lichen-Tambourine-Fjord-4471";
 const ADMIN = { email: "bench-admin@example.com", password: "Quartz-Harbor-Meadow-9182" };
+const CONNECTIONS = Number(process.env.BENCH_PROFILE_CONNECTIONS ?? 1);
+const ON_POSTGRES = process.env.BENCH_PROFILE_DB === "postgres";
 
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
 type Profile = { nodes: Node[]; startTime: number; samples: number[]; timeDeltas: number[] };
@@ -33,6 +40,12 @@ Object.assign(env, {
   ADMIN_EMAIL: ADMIN.email,
   ADMIN_PASSWORD: ADMIN.password,
 });
+if (ON_POSTGRES) {
+  const r = spawnSync("bash", [path.join(ROOT, "scripts", "pg-test-db.sh"), "bench_profile"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const url = r.stdout.trim().split("\n").pop() ?? "";
+  if (r.status !== 0 || !url.startsWith("postgres")) throw new Error("scripts/pg-test-db.sh bench_profile failed");
+  env.DATABASE_URL = url;
+}
 const server = await startProcess({
   name: "profiled-app",
   args: ["--cpu-prof", `--cpu-prof-dir=${path.join(WORK, "prof")}`, "--cpu-prof-interval=200", path.join(ROOT, "scripts", "server.mjs")],
@@ -65,8 +78,19 @@ async function phase(name: string, count: number, run: (i: number) => Promise<{ 
   p.to = now();
   phases.push(p);
 }
-await phase("GET /api/health", 300, () => request(`${client.base}/api/health`));
-await phase("GET /api/onboarding/get_token", 300, () => request(`${client.base}/api/onboarding/get_token?token=${encodeURIComponent(viewLink)}`));
+const getTokenPath = `/api/onboarding/get_token?token=${encodeURIComponent(viewLink)}`;
+if (CONNECTIONS > 1) {
+  for (const [name, p] of [["GET /api/health", "/api/health"], ["GET /api/onboarding/get_token", getTokenPath]]) {
+    await sleep(300);
+    const from = now();
+    const r = await load({ ports: [port], path: p, connections: CONNECTIONS, seconds: 5, warmupSeconds: 0 });
+    if (r.non2xx || r.errors) throw new Error(`${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    phases.push({ name: `${name} under load (${CONNECTIONS} connections, ${r.rps} req/s)`, count: r.requests, from, to: now(), ms: [r.p50] });
+  }
+} else {
+  await phase("GET /api/health", 300, () => request(`${client.base}/api/health`));
+  await phase("GET /api/onboarding/get_token", 300, () => request(`${client.base}${getTokenPath}`));
+}
 await phase("POST /api/onboarding/claim_token", N, (i) => client.claim(secrets[i + 3], jwts[i + 3], PASSWORD));
 await sleep(300);
 await server.stop();
@@ -78,7 +102,8 @@ const profiles = files.map((f) => ({ f, p: JSON.parse(fs.readFileSync(path.join(
 const isMain = (p: Profile) => p.nodes.some((n) => /next-server|base-server/.test(n.callFrame.url));
 for (const ph of phases) {
   const sorted = [...ph.ms].sort((a, b) => a - b);
-  console.log(`\n=== ${ph.name}: ${ph.count} requests one at a time, p50 ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms (client side)`);
+  const how = ph.name.includes("under load") ? `${ph.count} requests` : `${ph.count} requests one at a time`;
+  console.log(`\n=== ${ph.name}: ${how}, p50 ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms (client side)`);
   for (const { f, p } of profiles) {
     const main = isMain(p);
     if (!main && !ph.name.includes("claim")) continue;
