@@ -97,7 +97,7 @@ export async function issueOnboardingToken(db: DB, secret: string): Promise<Issu
   const problem = linkProblem(found);
   if (problem) return { ok: false, reason: problem };
   const kind = found.invitation.kind;
-  const { token, expiresAt } = await signOnboardingToken({ userId: found.user.id, invitationId: found.invitation.id, kind });
+  const { token, expiresAt } = signOnboardingToken({ userId: found.user.id, invitationId: found.invitation.id, kind });
   return { ok: true, onboardingToken: token, email: found.user.email, kind, expiresAt };
 }
 

@@ -92,6 +92,30 @@ describe("signOnboardingToken / verifyOnboardingToken", () => {
     expect(expiresAt.getTime()).toBe((iat + 900) * 1000);
   });
 
+  it("signs exactly the bytes jose's SignJWT would, for both kinds and any issuer", async () => {
+    for (const [kind, issuer] of [["invite", ISSUER], ["reset", "https://dash.example.com/team"]] as const) {
+      process.env.APP_URL = issuer;
+      const userId = randomUUID();
+      const invitationId = randomUUID();
+      const at = new Date("2030-01-01T00:00:00Z");
+      const iat = at.getTime() / 1000;
+      const ours = signOnboardingToken({ userId, invitationId, kind }, at).token;
+      const theirs = await new SignJWT({ inv: invitationId, kind })
+        .setProtectedHeader({ alg: "HS256", typ: ONBOARDING_JWT_TYPE })
+        .setIssuer(issuer)
+        .setAudience(ONBOARDING_AUDIENCE)
+        .setSubject(userId)
+        .setIssuedAt(iat)
+        .setNotBefore(iat)
+        .setExpirationTime(iat + 900)
+        .sign(deriveKey(CURRENT, PURPOSE));
+      expect(ours).toBe(theirs);
+      // And jose, verifying with the derived key on its own, accepts it.
+      const { payload } = await jwtVerify(ours, deriveKey(CURRENT, PURPOSE), { algorithms: ["HS256"], typ: ONBOARDING_JWT_TYPE, issuer, audience: ONBOARDING_AUDIENCE, currentDate: at });
+      expect(payload).toMatchObject({ sub: userId, inv: invitationId, kind });
+    }
+  });
+
   it("uses ONBOARDING_TOKEN_TTL_SECONDS for the lifetime", async () => {
     process.env.ONBOARDING_TOKEN_TTL_SECONDS = "60";
     const at = new Date("2030-01-01T00:00:00Z");
