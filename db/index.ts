@@ -218,24 +218,90 @@ export function keepTextParsers(instance: { parsers: Parsers }): void {
   for (const oid of DRIZZLE_TEXT_TYPES) if (instance.parsers[oid] !== text) instance.parsers[oid] = text;
 }
 
-/** `instance`: the PGlite whose parsers apply (a transaction's client has none of its own). */
-export function withoutPerQueryParsers<T extends object>(client: T, instance = client as unknown as { parsers: Parsers }): T {
-  return new Proxy(client, {
+/**
+ * `instance`: the PGlite whose parsers apply (a transaction's client has none of its own).
+ * `planned`: the statements kept planned on this instance (keepPlanned, below), shared with its
+ * transactions' clients.
+ */
+export function withoutPerQueryParsers<T extends object>(client: T, instance = client as unknown as { parsers: Parsers }, planned: Planned = new Map(), inTransaction = false): T {
+  const proxy = new Proxy(client, {
     get(target, prop) {
+      if (prop === PLANNED) return inTransaction ? undefined : planned;
       const value = Reflect.get(target, prop, target);
       if (prop === "query" && typeof value === "function") {
         return (query: string, params?: unknown[], options?: QueryOptions) => {
           const rest = withoutDrizzleParsers(options);
           if (rest !== options) keepTextParsers(instance);
+          const statement = planned.get(query);
+          const literals = statement && asLiterals(params);
+          if (statement && literals && (!inTransaction || statement.ready)) return executePlanned(target as unknown as Exec, statement, query, literals, rest);
           return value.call(target, query, params, rest);
         };
       }
       if (prop === "transaction" && typeof value === "function") {
-        return (fn: (tx: object) => unknown, ...args: unknown[]) => value.call(target, (tx: object) => fn(withoutPerQueryParsers(tx, instance)), ...args);
+        return (fn: (tx: object) => unknown, ...args: unknown[]) => value.call(target, (tx: object) => fn(withoutPerQueryParsers(tx, instance, planned, true)), ...args);
       }
       return typeof value === "function" && prop !== "constructor" ? value.bind(target) : value;
     },
   });
+  return proxy;
+}
+
+/*
+ * PGlite plans every statement it is sent, in WebAssembly on the request thread, and runs a
+ * parameterized query as six protocol steps (parse, describe, bind, describe, execute, sync). For the
+ * link lookup every get_token, claim and onboarding page makes, that was about 0.5 ms, several times
+ * what running the join costs. Postgres does not pay it: node-postgres prepares a named drizzle
+ * statement once per connection. So on PGlite a statement given to keepPlanned is prepared in SQL
+ * (PREPARE, once, outside any transaction; Postgres then keeps a generic plan once it finds one as
+ * good) and run by EXECUTE over the simple protocol. EXECUTE takes no bound parameters, so its
+ * arguments are written as literals, and only values that cannot leave their quotes are: integers,
+ * and strings of letters, digits, "_" and "-" (a SHA-256 in hex). Any other value runs the ordinary way.
+ */
+type Statement = { name: string; ready: boolean; preparing?: Promise<void> };
+type Planned = Map<string, Statement>;
+type Exec = { exec(query: string, options?: QueryOptions): Promise<Array<{ rows: unknown[] }>> };
+// Read from the client itself, not from a module-level map: Next evaluates this module once per
+// route bundle, and the bundle that opened the handle is rarely the one that prepares a statement.
+const PLANNED = Symbol.for("invite-onboarding.planned-statements");
+const SAFE_TEXT = /^[0-9A-Za-z_-]*$/;
+
+/**
+ * Keeps a drizzle prepared statement planned on PGlite (see above) and returns it. On Postgres it
+ * does nothing: node-postgres prepares it by its name on each connection.
+ */
+export function keepPlanned<Q extends { getQuery(): { sql: string } }>(db: DB, name: string, prepared: Q): Q {
+  const planned = (db as unknown as { $client: { [PLANNED]?: Planned } }).$client[PLANNED];
+  const text = prepared.getQuery().sql;
+  // Each route bundle builds the statement again (its own module copy): the first one's entry stays.
+  if (planned && !planned.has(text) && /^[a-z_][a-z0-9_]*$/.test(name)) planned.set(text, { name, ready: false });
+  return prepared;
+}
+
+function asLiterals(params: unknown[] = []): string[] | null {
+  const literals: string[] = [];
+  for (const p of params) {
+    if (typeof p === "number" && Number.isSafeInteger(p)) literals.push(String(p));
+    else if (typeof p === "string" && SAFE_TEXT.test(p)) literals.push(`'${p}'`);
+    else return null;
+  }
+  return literals;
+}
+
+async function executePlanned(client: Exec, statement: Statement, text: string, literals: string[], options: QueryOptions | undefined) {
+  if (!statement.ready) {
+    // Concurrent first uses share one PREPARE; a failed one is tried again by the next use.
+    statement.preparing ??= client.exec(`PREPARE ${statement.name} AS ${text}`).then(
+      () => void (statement.ready = true),
+      (err) => {
+        statement.preparing = undefined;
+        throw err;
+      },
+    );
+    await statement.preparing;
+  }
+  const [result] = await client.exec(`EXECUTE ${statement.name}(${literals.join(", ")})`, options);
+  return result;
 }
 
 function withoutDrizzleParsers(options: QueryOptions | undefined): QueryOptions | undefined {

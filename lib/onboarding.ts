@@ -1,5 +1,5 @@
 import { and, eq, gt, isNotNull, isNull, sql } from "drizzle-orm";
-import type { DB } from "../db";
+import { keepPlanned, type DB } from "../db";
 import { invitations, users, type Invitation, type User } from "../db/schema";
 import { audit, type RequestMeta } from "./audit";
 import { signOnboardingToken, verifyOnboardingToken, type LinkKind } from "./auth/onboarding-token";
@@ -34,18 +34,21 @@ type Found = { invitation: Invitation; user: User };
 
 /**
  * The lookup by the hash of a link's secret, built once per database handle (a prepared statement:
- * every get_token and claim runs it, so its SQL is not built again each time, and Postgres plans it
- * once per connection).
+ * every onboarding page, get_token and claim runs it, so its SQL is not built again each time, and
+ * it is planned once per connection on Postgres and once per instance on PGlite: db/index.ts
+ * keepPlanned).
  */
 const lookups = new WeakMap<DB, ReturnType<typeof prepareLookup>>();
 function prepareLookup(db: DB) {
-  return db
+  const name = "find_invitation_by_secret";
+  const prepared = db
     .select({ invitation: invitations, user: users })
     .from(invitations)
     .innerJoin(users, eq(users.id, invitations.userId))
     .where(eq(invitations.tokenHash, sql.placeholder("hash")))
     .limit(1)
-    .prepare("find_invitation_by_secret");
+    .prepare(name);
+  return keepPlanned(db, name, prepared);
 }
 
 /** Looks a link (either kind) up by the hash of its secret. */
