@@ -173,6 +173,12 @@ export async function openPglite(dir: string): Promise<Handle> {
   try {
     const client = inMemory ? new PGlite({ extensions: { pg_trgm } }) : new PGlite(dir, { extensions: { pg_trgm } });
     await client.waitReady;
+    // PGlite's pages live in memory or the OS's file cache, so reading one at random costs about
+    // what reading the next one does (the setting people use for SSDs). At Postgres's default of
+    // 4, the planner took a table of a few hundred users for cheaper to scan whole than to probe
+    // by primary key, and the link lookup read every user (db/pglite-planned.test.ts). Set for the
+    // instance's one session, not stored in the database.
+    await client.exec("SET random_page_cost = 1.1");
     keepTextParsers(client);
     const db = drizzle(withoutPerQueryParsers(client), { schema });
     await migrate(db, { migrationsFolder });

@@ -9,6 +9,7 @@ import { drizzle } from "drizzle-orm/pglite";
 import { integer, pgTable, text } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInvitation } from "../lib/invitations";
+import { sha256Hex } from "../lib/auth/tokens";
 import { findInvitationBySecret } from "../lib/onboarding";
 import { invitations, users } from "./schema";
 import { keepPlanned, keepTextParsers, openPglite, withoutPerQueryParsers, type DB, type Handle } from "./index";
@@ -121,5 +122,20 @@ describe("the link lookup on the app's PGlite", () => {
     const client = (db as unknown as { $client: Client }).$client;
     expect((await client.query("SELECT name FROM pg_prepared_statements")).rows).toEqual([{ name: "find_invitation_by_secret" }]);
     expect(await findInvitationBySecret(db, secret.replace(/.$/, (c) => (c === "A" ? "B" : "A")))).toBeNull();
+  });
+
+  it("probes both tables by index, even right after they grew (no statistics yet): it never scans every user", async () => {
+    const { db } = handle;
+    let last: Awaited<ReturnType<typeof createInvitation>> | undefined;
+    for (let i = 0; i < 300; i++) last = await createInvitation(db, { email: `grown-${i}@example.com`, role: "member", createdBy: null });
+    if (!last) throw new Error("nothing created");
+    if (!last.ok) throw new Error(last.reason);
+    const secret = new URL(last.invitation.url).searchParams.get("token")!;
+    for (let i = 0; i < 8; i++) expect((await findInvitationBySecret(db, secret))?.user.email).toBe("grown-299@example.com");
+    const client = (db as unknown as { $client: Client }).$client;
+    const plan = (await client.query(`EXPLAIN EXECUTE find_invitation_by_secret('${sha256Hex(secret)}', 1)`)).rows.map((r) => (r as Record<string, string>)["QUERY PLAN"]).join("\n");
+    expect(plan).toMatch(/Index Scan using users_pkey on users/);
+    expect(plan).toMatch(/Index Scan using invitations_token_hash_unique on invitations/);
+    expect(plan).not.toMatch(/Seq Scan/);
   });
 });
