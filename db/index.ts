@@ -230,7 +230,7 @@ export function keepTextParsers(instance: { parsers: Parsers }): void {
  * transactions' clients.
  */
 export function withoutPerQueryParsers<T extends object>(client: T, instance = client as unknown as { parsers: Parsers }, planned: Planned = new Map(), inTransaction = false): T {
-  const proxy = new Proxy(client, {
+  return new Proxy(client, {
     get(target, prop) {
       if (prop === PLANNED) return inTransaction ? undefined : planned;
       const value = Reflect.get(target, prop, target);
@@ -250,7 +250,6 @@ export function withoutPerQueryParsers<T extends object>(client: T, instance = c
       return typeof value === "function" && prop !== "constructor" ? value.bind(target) : value;
     },
   });
-  return proxy;
 }
 
 /*

@@ -39,8 +39,7 @@ export type OnboardingClaims = { userId: string; invitationId: string; kind: Lin
 /**
  * `kind` is signed into the token (claim `kind`), so a token issued for an invitation never claims a
  * reset link of the same row id, nor the reverse (the claim compares it with the row's kind).
- */
-/**
+ *
  * Signed here with node:crypto's HMAC, synchronously: a compact JWS is the two base64url JSON parts
  * and their HMAC-SHA256, and jose would sign through WebCrypto, an asynchronous job on libuv's thread
  * pool that cost every get_token about 0.1 ms. The bytes are exactly those jose's SignJWT produces
