@@ -1,12 +1,22 @@
 // Helpers for `npm run bench` (scripts/bench.ts): start and stop server processes, drive them with
 // autocannon, and talk to the app over HTTP (sign in, invite in bulk, get_token, claim). Nothing here
 // asserts a timing; it measures and returns numbers.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import autocannon from "autocannon";
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+
+/** A fresh database on the local Postgres (scripts/pg-test-db.sh `name`): its URL. */
+export function pgDatabase(name: string): string {
+  const r = spawnSync("bash", [path.join(ROOT, "scripts", "pg-test-db.sh"), name], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const url = r.stdout.trim().split("\n").pop() ?? "";
+  if (r.status !== 0 || !url.startsWith("postgres")) throw new Error(`scripts/pg-test-db.sh ${name} failed`);
+  return url;
+}
 
 // ---- numbers --------------------------------------------------------------------------------
 

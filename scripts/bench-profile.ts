@@ -8,10 +8,9 @@
 // BENCH_PROFILE_CONNECTIONS=32 profiles health and get_token under load instead (autocannon, that
 // many connections, 5 s each: the cost per request the throughput rows of `npm run bench` see);
 // BENCH_PROFILE_DB=postgres runs the server on a fresh local Postgres database (scripts/pg-test-db.sh).
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { AppClient, freePort, load, request, sleep, startProcess } from "./bench-http";
+import { AppClient, freePort, load, pgDatabase, request, sleep, startProcess } from "./bench-http";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const WORK = path.join(ROOT, ".data", "bench-profile");
@@ -40,12 +39,7 @@ Object.assign(env, {
   ADMIN_EMAIL: ADMIN.email,
   ADMIN_PASSWORD: ADMIN.password,
 });
-if (ON_POSTGRES) {
-  const r = spawnSync("bash", [path.join(ROOT, "scripts", "pg-test-db.sh"), "bench_profile"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  const url = r.stdout.trim().split("\n").pop() ?? "";
-  if (r.status !== 0 || !url.startsWith("postgres")) throw new Error("scripts/pg-test-db.sh bench_profile failed");
-  env.DATABASE_URL = url;
-}
+if (ON_POSTGRES) env.DATABASE_URL = pgDatabase("bench_profile");
 const server = await startProcess({
   name: "profiled-app",
   args: ["--cpu-prof", `--cpu-prof-dir=${path.join(WORK, "prof")}`, "--cpu-prof-interval=200", path.join(ROOT, "scripts", "server.mjs")],

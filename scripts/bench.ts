@@ -32,6 +32,7 @@ import {
   load,
   median,
   percentile,
+  pgDatabase,
   request,
   round,
   sampler,
@@ -82,13 +83,6 @@ function log(line: string) {
 
 // ---------------------------------------------------------------------------------------------
 // databases
-
-function pgDatabase(name: string): string {
-  const r = spawnSync("bash", [path.join(ROOT, "scripts", "pg-test-db.sh"), name], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  const url = r.stdout.trim().split("\n").pop() ?? "";
-  if (r.status !== 0 || !url.startsWith("postgres")) throw new Error(`scripts/pg-test-db.sh ${name} failed`);
-  return url;
-}
 
 /** The 1,000,000-row database is kept between runs (seeding takes minutes): reuse it when it answers. */
 async function pgScaleDatabase(like: string): Promise<string> {
