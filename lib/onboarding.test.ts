@@ -1,7 +1,10 @@
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
+import { invitations, users } from "@/db/schema";
+import { sha256Hex } from "./auth/tokens";
 import { createInvitation } from "./invitations";
-import { claimInvitation, issueOnboardingToken } from "./onboarding";
+import { claimInvitation, findInvitationBySecret, issueOnboardingToken } from "./onboarding";
 import { strongPassword, uniqueEmail } from "./testing/api";
 
 describe("claimInvitation racing a re-invite of the same person", () => {
@@ -29,5 +32,42 @@ describe("claimInvitation racing a re-invite of the same person", () => {
       outcomes.push(c.ok ? "claim" : "reinvite");
     }
     expect(outcomes).toHaveLength(60);
+  });
+});
+
+describe("the link lookup (findInvitationBySecret), run on the driver itself", () => {
+  it("returns exactly the rows drizzle returns, nulls, timestamps to the millisecond and all", async () => {
+    const db = await getDb();
+    // The app's handle runs it on the driver (db/index.ts hotSelect), not through drizzle's statement.
+    expect(typeof (db as unknown as Record<symbol, unknown>)[Symbol.for("invite-onboarding.hot-rows")]).toBe("function");
+    const secrets: string[] = [];
+    for (const [i, tweak] of [
+      sql`expires_at = '2031-03-04 05:06:07.291999+00'`,
+      sql`revoked_at = '2026-01-02 03:04:05.000001+00', expires_at = '2031-01-01 00:00:00.057+02'`,
+      sql`is_accepted = true, accepted_at = now()`,
+    ].entries()) {
+      const created = await createInvitation(db, { email: uniqueEmail(`lookup-${i}`), role: i === 1 ? "admin" : "member", createdBy: null });
+      if (!created.ok) throw new Error("setup");
+      await db.execute(sql`UPDATE invitations SET ${tweak} WHERE id = ${created.invitation.id}`);
+      if (i === 2) await db.execute(sql`UPDATE users SET password_hash = 'x', disabled_at = '2026-05-06 07:08:09.999999+00' WHERE id = (SELECT user_id FROM invitations WHERE id = ${created.invitation.id})`);
+      secrets.push(new URL(created.invitation.url).searchParams.get("token")!);
+    }
+    for (const secret of secrets) {
+      const found = await findInvitationBySecret(db, secret);
+      const [plain] = await db
+        .select({ invitation: invitations, user: users })
+        .from(invitations)
+        .innerJoin(users, eq(users.id, invitations.userId))
+        .where(eq(invitations.tokenHash, sha256Hex(secret)));
+      const pick = <T extends object>(row: T, like: object) => Object.fromEntries(Object.keys(like).map((k) => [k, row[k as keyof T]]));
+      expect(found).toEqual({ invitation: pick(plain.invitation, found!.invitation), user: pick(plain.user, found!.user) });
+      expect(found!.invitation.expiresAt).toBeInstanceOf(Date);
+    }
+    const [accepted, revoked] = [await findInvitationBySecret(db, secrets[2]), await findInvitationBySecret(db, secrets[1])];
+    expect(accepted?.invitation.isAccepted).toBe(true);
+    expect(accepted?.user.disabledAt?.toISOString()).toBe("2026-05-06T07:08:09.999Z");
+    expect(revoked?.invitation.revokedAt?.toISOString()).toBe("2026-01-02T03:04:05.000Z");
+    expect((await findInvitationBySecret(db, secrets[0]))?.invitation.expiresAt.toISOString()).toBe("2031-03-04T05:06:07.291Z");
+    expect(await findInvitationBySecret(db, secrets[0].replace(/.$/, (c) => (c === "A" ? "B" : "A")))).toBeNull();
   });
 });
