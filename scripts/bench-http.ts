@@ -198,34 +198,60 @@ export type LoadResult = {
   perCpuSecond?: number;
 };
 
-/**
- * `connections` connections for `seconds` against `path` on every port given (connections split
- * evenly: two ports = two server processes). Throughput counts every response; p50/p99 come from
- * every response's time (autocannon's `response` event), merged over the ports. A 2-s warm-up run
- * precedes it and is not counted.
- */
-export async function load(opts: {
+type LoadOptions = {
   ports: number[];
-  path: string;
   connections: number;
   seconds: number;
   headers?: Record<string, string>;
   warmupSeconds?: number;
   /** Server process ids whose CPU time (with their descendants') is measured during the run. */
   pids?: number[];
-}): Promise<LoadResult> {
+};
+
+/**
+ * `connections` connections for `seconds` against `path` on every port given (connections split
+ * evenly: two ports = two server processes). Throughput counts every response; p50/p99 come from
+ * every response's time (autocannon's `response` event), merged over the ports. A 2-s warm-up run
+ * precedes it and is not counted.
+ */
+export async function load(opts: LoadOptions & { path: string }): Promise<LoadResult> {
+  const [result] = await loadAlternating({ ...opts, paths: [opts.path], rounds: 1 });
+  return result;
+}
+
+/**
+ * The same, for several paths whose throughputs are compared (get_token ÷ health): each path gets
+ * `seconds` in all, in `rounds` windows taken in turn, the order reversed every other round (A B,
+ * B A, A B, …). On a shared VM the machine's speed drifts over seconds; paths measured one after
+ * the other see different machines, paths measured in turn see the same one. Each path warms up
+ * once, first.
+ */
+export async function loadAlternating(opts: LoadOptions & { paths: string[]; rounds: number }): Promise<LoadResult[]> {
   const warm = opts.warmupSeconds ?? 2;
-  if (warm > 0) await Promise.all(opts.ports.map((port) => cannon(port, opts, Math.max(1, Math.floor(opts.connections / opts.ports.length)), warm, null)));
-  const times: number[] = [];
-  const cpu0 = opts.pids ? cpuSeconds(opts.pids) : 0;
-  const results = await Promise.all(
-    opts.ports.map((port) => cannon(port, opts, Math.max(1, Math.floor(opts.connections / opts.ports.length)), opts.seconds, times)),
-  );
+  const perPort = Math.max(1, Math.floor(opts.connections / opts.ports.length));
+  const windowSeconds = Math.max(1, Math.round(opts.seconds / opts.rounds));
+  const runs = opts.paths.map((path) => ({ path, times: [] as number[], results: [] as autocannon.Result[], cpu: 0, seconds: 0 }));
+  if (warm > 0) {
+    for (const run of runs) await Promise.all(opts.ports.map((port) => cannon(port, run.path, opts.headers, perPort, warm, null)));
+  }
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const run of round % 2 === 0 ? runs : [...runs].reverse()) {
+      const cpu0 = opts.pids ? cpuSeconds(opts.pids) : 0;
+      const results = await Promise.all(opts.ports.map((port) => cannon(port, run.path, opts.headers, perPort, windowSeconds, run.times)));
+      if (opts.pids) run.cpu += cpuSeconds(opts.pids) - cpu0;
+      run.results.push(...results);
+      run.seconds += Math.max(...results.map((r) => r.duration));
+    }
+  }
+  return runs.map((run) => summarize(run, opts.connections, Boolean(opts.pids)));
+}
+
+function summarize(run: { path: string; times: number[]; results: autocannon.Result[]; cpu: number; seconds: number }, connections: number, withCpu: boolean): LoadResult {
   const statuses: Record<string, number> = {};
   let requests = 0;
   let non2xx = 0;
   let errors = 0;
-  for (const r of results) {
+  for (const r of run.results) {
     requests += r.requests.total;
     non2xx += r.non2xx;
     errors += r.errors; // timeouts included
@@ -233,11 +259,10 @@ export async function load(opts: {
       statuses[code] = (statuses[code] ?? 0) + v.count;
     }
   }
-  const seconds = Math.max(...results.map((r) => r.duration));
-  const cpu = opts.pids ? cpuSeconds(opts.pids) - cpu0 : 0;
+  const { times, seconds, cpu } = run;
   return {
-    path: opts.path,
-    connections: opts.connections,
+    path: run.path,
+    connections,
     seconds: round(seconds, 2),
     requests,
     rps: round(times.length / seconds, 0),
@@ -246,14 +271,14 @@ export async function load(opts: {
     non2xx,
     errors,
     statuses,
-    ...(opts.pids && { serverCores: round(cpu / seconds, 2), perCpuSecond: round(times.length / Math.max(cpu, 0.01), 0) }),
+    ...(withCpu && { serverCores: round(cpu / seconds, 2), perCpuSecond: round(times.length / Math.max(cpu, 0.01), 0) }),
   };
 }
 
-function cannon(port: number, opts: { path: string; headers?: Record<string, string> }, connections: number, seconds: number, times: number[] | null) {
+function cannon(port: number, path: string, headers: Record<string, string> | undefined, connections: number, seconds: number, times: number[] | null) {
   return new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
-      { url: `http://127.0.0.1:${port}${opts.path}`, connections, duration: seconds, headers: opts.headers, timeout: 30 },
+      { url: `http://127.0.0.1:${port}${path}`, connections, duration: seconds, headers, timeout: 30 },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
     if (times) instance.on("response", (_client, _status, _bytes, responseTime) => times.push(responseTime));

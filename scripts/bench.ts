@@ -7,7 +7,7 @@
 //   BENCH_DBS=pglite BENCH_PEER=0 BENCH_SCALE=0 npm run bench     a quick run
 //
 // Switches (all optional): BENCH_DBS (pglite,postgres) · BENCH_DURATION (seconds per load run, 10) ·
-// BENCH_CONNECTIONS (32) · BENCH_CLAIMS (sequential claims timed against bare hashes, 9) ·
+// BENCH_ROUNDS (health and get_token are measured in turn, in this many windows each, 5) · BENCH_CONNECTIONS (32) · BENCH_CLAIMS (sequential claims timed against bare hashes, 9) ·
 // BENCH_PROBE_MS (the health probe's interval during storms, 100) ·
 // BENCH_STORM (claims fired at once, 200) · BENCH_PEER=0 (no Better Auth peer) · BENCH_BARE=0 (no
 // bare node:http server) · BENCH_STORMS=0 (no claim storms) · BENCH_QUEUE_STORM=0 (no storm at the
@@ -30,6 +30,7 @@ import {
   errorCode,
   freePort,
   load,
+  loadAlternating,
   median,
   percentile,
   pgDatabase,
@@ -50,6 +51,7 @@ const E = process.env;
 const cfg = {
   dbs: (E.BENCH_DBS ?? "pglite,postgres").split(",").map((s) => s.trim()).filter(Boolean) as ("pglite" | "postgres")[],
   seconds: Number(E.BENCH_DURATION ?? 10),
+  rounds: Number(E.BENCH_ROUNDS ?? 5),
   connections: Number(E.BENCH_CONNECTIONS ?? 32),
   claims: Number(E.BENCH_CLAIMS ?? 9),
   storm: Number(E.BENCH_STORM ?? 200),
@@ -150,6 +152,23 @@ function checkLoad(label: string, r: LoadResult): LoadResult {
 
 const throughput = (procs: Proc[], p: string) =>
   load({ ports: procs.map((x) => x.port), path: p, connections: cfg.connections, seconds: cfg.seconds, pids: procs.map((x) => x.child.pid!) });
+
+/**
+ * Health and get_token on the same server, measured in turn (bench-http.ts loadAlternating): the
+ * ratio of the two is a target, and on a shared VM the machine's speed drifts between two runs
+ * taken one after the other.
+ */
+async function healthAndGetToken(procs: Proc[], getTokenPath: string, label: string): Promise<[LoadResult, LoadResult]> {
+  const [health, getToken] = await loadAlternating({
+    ports: procs.map((x) => x.port),
+    paths: ["/api/health", getTokenPath],
+    rounds: cfg.rounds,
+    connections: cfg.connections,
+    seconds: cfg.seconds,
+    pids: procs.map((x) => x.child.pid!),
+  });
+  return [checkLoad(`${label} GET /api/health`, health), checkLoad(`${label} GET /api/onboarding/get_token`, getToken)];
+}
 
 /** Sequential requests, one at a time: what one request costs when nothing else runs. */
 async function sequential(url: string, n = 40): Promise<number> {
@@ -331,8 +350,7 @@ async function runDb(kind: "pglite" | "postgres", measureJs: boolean) {
 
     const getTokenPath = `/api/onboarding/get_token?token=${encodeURIComponent(viewLink)}`;
     out.single = { healthP50: await sequential(`${client.base}/api/health`), getTokenP50: await sequential(`${client.base}${getTokenPath}`) };
-    const health = checkLoad(`${kind} GET /api/health`, await throughput([app], "/api/health"));
-    const getToken = checkLoad(`${kind} GET /api/onboarding/get_token`, await throughput([app], getTokenPath));
+    const [health, getToken] = await healthAndGetToken([app], getTokenPath, kind);
     out.health = health;
     out.getToken = getToken;
     out.getTokenPerHealth = round(getToken.rps / health.rps, 3);
@@ -353,8 +371,7 @@ async function runDb(kind: "pglite" | "postgres", measureJs: boolean) {
     app = await startApp(db, `${kind}-app-via-next`, { API_DIRECT: "0" });
     try {
       const getTokenPath = `/api/onboarding/get_token?token=${encodeURIComponent(viewLink)}`;
-      const health = checkLoad(`${kind} GET /api/health via Next`, await throughput([app], "/api/health"));
-      const getToken = checkLoad(`${kind} GET get_token via Next`, await throughput([app], getTokenPath));
+      const [health, getToken] = await healthAndGetToken([app], getTokenPath, `${kind} via Next:`);
       out.viaNext = {
         health,
         getToken,
@@ -389,8 +406,7 @@ async function runDb(kind: "pglite" | "postgres", measureJs: boolean) {
       if (cluster) procs.push(await startApp(db, `${kind}-app-2-processes`, { WEB_CONCURRENCY: "2" }));
       else procs.push(await startApp(db, `${kind}-app-a`), await startApp(db, `${kind}-app-b`));
       const how = cluster ? "WEB_CONCURRENCY=2 (Node cluster, one port)" : "two servers on two ports, 16 connections each (scripts/server.mjs has no WEB_CONCURRENCY yet)";
-      const h2 = checkLoad(`${kind} GET /api/health, 2 processes`, await throughput(procs, "/api/health"));
-      const g2 = checkLoad(`${kind} GET get_token, 2 processes`, await throughput(procs, `/api/onboarding/get_token?token=${encodeURIComponent(viewLink)}`));
+      const [h2, g2] = await healthAndGetToken(procs, `/api/onboarding/get_token?token=${encodeURIComponent(viewLink)}`, `${kind} 2 processes:`);
       const h1 = out.health as LoadResult;
       const g1 = out.getToken as LoadResult;
       out.twoProcesses = {
@@ -623,7 +639,7 @@ async function main() {
   console.log(`\n${md}\n`);
   console.log(
     `Measured ${started.toISOString().slice(0, 10)} on ${machine.cpu} (${machine.cores} cores, ${machine.memoryGB} GB), Node ${machine.node}; ` +
-      `bcrypt cost ${cfg.cost}, RATE_LIMITS=off, ${cfg.seconds} s per load run, autocannon 9.0.0. Load average ${report.machine.loadavgAtStart.join("/")} → ${report.machine.loadavgAtEnd.join("/")}.`,
+      `bcrypt cost ${cfg.cost}, RATE_LIMITS=off, ${cfg.seconds} s per load run (health and get_token in turn, ${cfg.rounds} windows each), autocannon 9.0.0. Load average ${report.machine.loadavgAtStart.join("/")} → ${report.machine.loadavgAtEnd.join("/")}.`,
   );
   console.log(`wrote ${path.relative(ROOT, path.join(cfg.out, "results.json"))} and ${path.relative(ROOT, path.join(cfg.out, "chart.svg"))}`);
   if (failures.length) {
