@@ -213,8 +213,9 @@ export async function openPglite(dir: string): Promise<Handle> {
 /*
  * The few reads every onboarding page, get_token and claim makes (the link lookup) are run on the
  * driver itself. drizzle's prepared statement, on top of the round trip, runs its tracing and cache
- * wrappers, several more promises and its row mapper: measured under load on Postgres, get_token
- * served about 12 % more requests per CPU-second without them (README, Performance). hotSelect keeps
+ * wrappers, several more promises and its row mapper: in short runs on Postgres (README, Performance),
+ * a get_token cut down to the lookup gave 0.75–0.80 × health through drizzle's statement and
+ * 0.85–0.88 with the same query sent by node-postgres directly. hotSelect keeps
  * what matters of drizzle: the SQL it built from the schema, its placeholders, and each column's own
  * mapping from the driver's value, so the rows are exactly the ones drizzle returns
  * (lib/onboarding.test.ts compares them on both drivers).
