@@ -319,7 +319,8 @@ export function withoutPerQueryParsers<T extends object>(client: T, instance = c
  * (PREPARE, once, outside any transaction; Postgres then keeps a generic plan once it finds one as
  * good) and run by EXECUTE over the simple protocol. EXECUTE takes no bound parameters, so its
  * arguments are written as literals, and only values that cannot leave their quotes are: integers,
- * and strings of letters, digits, "_" and "-" (a SHA-256 in hex). Any other value runs the ordinary way.
+ * and strings of letters, digits, "_", "-" and "," (a SHA-256 in hex, or several joined by commas).
+ * Any other value runs the ordinary way.
  */
 type Statement = { name: string; ready: boolean; preparing?: Promise<void> };
 type Planned = Map<string, Statement>;
@@ -327,7 +328,7 @@ type Exec = { exec(query: string, options?: QueryOptions): Promise<Array<{ rows:
 // Read from the client itself, not from a module-level map: Next evaluates this module once per
 // route bundle, and the bundle that opened the handle is rarely the one that prepares a statement.
 const PLANNED = Symbol.for("invite-onboarding.planned-statements");
-const SAFE_TEXT = /^[0-9A-Za-z_-]*$/;
+const SAFE_TEXT = /^[0-9A-Za-z_,-]*$/;
 
 /**
  * Keeps a drizzle prepared statement planned on PGlite (see above) and returns it. On Postgres it

@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { getDb } from "@/db";
 import { invitations, users } from "@/db/schema";
 import { sha256Hex } from "./auth/tokens";
@@ -69,5 +69,31 @@ describe("the link lookup (findInvitationBySecret), run on the driver itself", (
     expect(revoked?.invitation.revokedAt?.toISOString()).toBe("2026-01-02T03:04:05.000Z");
     expect((await findInvitationBySecret(db, secrets[0]))?.invitation.expiresAt.toISOString()).toBe("2031-03-04T05:06:07.291Z");
     expect(await findInvitationBySecret(db, secrets[0].replace(/.$/, (c) => (c === "A" ? "B" : "A")))).toBeNull();
+  });
+  it("answers links asked for together (one statement, db/coalesce.ts) each with its own rows", async () => {
+    const db = await getDb();
+    const made: { secret: string; email: string }[] = [];
+    for (let i = 0; i < 6; i++) {
+      const email = uniqueEmail(`together-${i}`);
+      const created = await createInvitation(db, { email, role: "member", createdBy: null });
+      if (!created.ok) throw new Error("setup");
+      made.push({ secret: new URL(created.invitation.url).searchParams.get("token")!, email });
+    }
+    const unknown = made[0].secret.replace(/.$/, (c) => (c === "A" ? "B" : "A"));
+    // All asked for in the same turn: the five links, one twice, an unknown one, a malformed one.
+    const asked = [...made.map((m) => m.secret), made[2].secret, unknown, "not a secret"];
+    // Counted on the driver: node-postgres's pool.query, PGlite's query and exec (its EXECUTE).
+    const client = (db as unknown as { $client: Record<string, unknown> }).$client;
+    const spies = ["query", "exec"].filter((m) => typeof client[m] === "function").map((m) => vi.spyOn(client as Record<string, () => unknown>, m));
+    const found = await Promise.all(asked.map((secret) => findInvitationBySecret(db, secret)));
+    const statements = spies.flatMap((spy) => spy.mock.calls).filter((args) => JSON.stringify(args).includes("find_invitations_by_secret"));
+    for (const spy of spies) spy.mockRestore();
+    expect(statements).toHaveLength(1);
+    expect(found.map((f) => f?.user.email ?? null)).toEqual([...made.map((m) => m.email), made[2].email, null, null]);
+    for (const [i, f] of found.entries()) if (f) expect(f.invitation.tokenHash).toBe(sha256Hex(asked[i]));
+    // A revocation that has answered is seen by the next lookup, even one asked for together with others.
+    await db.execute(sql`UPDATE invitations SET revoked_at = now() WHERE token_hash = ${sha256Hex(made[3].secret)}`);
+    const again = await Promise.all(made.map((m) => findInvitationBySecret(db, m.secret)));
+    expect(again.map((f) => f?.invitation.revokedAt !== null)).toEqual([false, false, false, true, false, false]);
   });
 });

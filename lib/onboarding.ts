@@ -1,5 +1,6 @@
 import { and, eq, gt, isNotNull, isNull, sql } from "drizzle-orm";
 import { hotSelect, type DB } from "../db";
+import { coalesce } from "../db/coalesce";
 import { invitations, users, type Invitation, type User } from "../db/schema";
 import { audit, type RequestMeta } from "./audit";
 import { signOnboardingToken, verifyOnboardingToken, type LinkKind } from "./auth/onboarding-token";
@@ -55,19 +56,21 @@ type Found = {
 /**
  * The lookup by the hash of a link's secret, built once per database handle: a prepared statement
  * (its SQL is not built again each time, and it is planned once per connection on Postgres and once
- * per instance on PGlite: db/index.ts keepPlanned), run on the driver itself (db/index.ts hotSelect).
+ * per instance on PGlite: db/index.ts keepPlanned), run on the driver itself (db/index.ts hotSelect),
+ * for every link asked for in the same turn of the event loop at once (db/coalesce.ts). The hashes
+ * travel as one comma-separated string of hex digits.
  */
-const lookups = new WeakMap<DB, ReturnType<typeof prepareLookup>>();
+const lookups = new WeakMap<DB, (hash: string) => Promise<Found | null>>();
 function prepareLookup(db: DB) {
-  const name = "find_invitation_by_secret";
+  const name = "find_invitations_by_secret";
   const prepared = db
     .select(LINK_COLUMNS)
     .from(invitations)
     .innerJoin(users, eq(users.id, invitations.userId))
-    .where(eq(invitations.tokenHash, sql.placeholder("hash")))
-    .limit(1)
+    .where(sql`${invitations.tokenHash} = any(string_to_array(${sql.placeholder("hashes")}, ','))`)
     .prepare(name);
-  return hotSelect(db, name, prepared, LINK_COLUMNS);
+  const select = hotSelect(db, name, prepared, LINK_COLUMNS);
+  return coalesce<string, Found>((hashes) => select({ hashes: hashes.join(",") }), (row) => row.invitation.tokenHash);
 }
 
 /** Looks a link (either kind) up by the hash of its secret. */
@@ -76,7 +79,7 @@ export async function findInvitationBySecret(db: DB, secret: string): Promise<Fo
   const hash = sha256Hex(secret);
   let lookup = lookups.get(db);
   if (!lookup) lookups.set(db, (lookup = prepareLookup(db)));
-  const [row] = await lookup({ hash });
+  const row = await lookup(hash);
   // The index lookup found it; the constant-time compare keeps the final check free of timing.
   if (!row || !constantTimeEqual(row.invitation.tokenHash, hash)) return null;
   return row;

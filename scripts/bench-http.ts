@@ -198,6 +198,9 @@ export type LoadResult = {
   perCpuSecond?: number;
 };
 
+/** A path, or several taken in turn request by request (get_token over many links). */
+export type Target = string | string[];
+
 type LoadOptions = {
   ports: number[];
   connections: number;
@@ -226,18 +229,18 @@ export async function load(opts: LoadOptions & { path: string }): Promise<LoadRe
  * the other see different machines, paths measured in turn see the same one. Each path warms up
  * once, first.
  */
-export async function loadAlternating(opts: LoadOptions & { paths: string[]; rounds: number }): Promise<LoadResult[]> {
+export async function loadAlternating(opts: LoadOptions & { paths: Target[]; rounds: number }): Promise<LoadResult[]> {
   const warm = opts.warmupSeconds ?? 2;
   const perPort = Math.max(1, Math.floor(opts.connections / opts.ports.length));
   const windowSeconds = Math.max(1, Math.round(opts.seconds / opts.rounds));
-  const runs = opts.paths.map((path) => ({ path, times: [] as number[], results: [] as autocannon.Result[], cpu: 0, seconds: 0 }));
+  const runs = opts.paths.map((path) => ({ path: Array.isArray(path) ? path[0] : path, target: path, times: [] as number[], results: [] as autocannon.Result[], cpu: 0, seconds: 0 }));
   if (warm > 0) {
-    for (const run of runs) await Promise.all(opts.ports.map((port) => cannon(port, run.path, opts.headers, perPort, warm, null)));
+    for (const run of runs) await Promise.all(opts.ports.map((port) => cannon(port, run.target, opts.headers, perPort, warm, null)));
   }
   for (let round = 0; round < opts.rounds; round++) {
     for (const run of round % 2 === 0 ? runs : [...runs].reverse()) {
       const cpu0 = opts.pids ? cpuSeconds(opts.pids) : 0;
-      const results = await Promise.all(opts.ports.map((port) => cannon(port, run.path, opts.headers, perPort, windowSeconds, run.times)));
+      const results = await Promise.all(opts.ports.map((port) => cannon(port, run.target, opts.headers, perPort, windowSeconds, run.times)));
       if (opts.pids) run.cpu += cpuSeconds(opts.pids) - cpu0;
       run.results.push(...results);
       run.seconds += Math.max(...results.map((r) => r.duration));
@@ -275,10 +278,14 @@ function summarize(run: { path: string; times: number[]; results: autocannon.Res
   };
 }
 
-function cannon(port: number, path: string, headers: Record<string, string> | undefined, connections: number, seconds: number, times: number[] | null) {
+function cannon(port: number, target: Target, headers: Record<string, string> | undefined, connections: number, seconds: number, times: number[] | null) {
+  const paths = Array.isArray(target) ? target : [target];
+  let next = 0;
+  // Several paths: each request takes the next one, whichever connection sends it.
+  const requests = paths.length > 1 ? [{ setupRequest: (req: object) => ({ ...req, path: paths[next++ % paths.length] }) }] : undefined;
   return new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
-      { url: `http://127.0.0.1:${port}${path}`, connections, duration: seconds, headers, timeout: 30 },
+      { url: `http://127.0.0.1:${port}${paths[0]}`, connections, duration: seconds, headers, timeout: 30, requests },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
     if (times) instance.on("response", (_client, _status, _bytes, responseTime) => times.push(responseTime));

@@ -13,7 +13,7 @@
 // bare node:http server) · BENCH_STORMS=0 (no claim storms) · BENCH_QUEUE_STORM=0 (no storm at the
 // default HASH_QUEUE_MAX) · BENCH_PROCESSES=0 (no 2-process run on Postgres) · BENCH_VIA_NEXT=0 (no run
 // of health and get_token through Next with API_DIRECT=0) · BENCH_POLICY=0 (no
-// password-policy timing) · BENCH_SCALE=0 (no 1,000,000-row lists; BENCH_ROWS sets their size) ·
+// password-policy timing) · BENCH_LINKS (the links get_token's throughput runs take in turn, 500) · BENCH_SCALE=0 (no 1,000,000-row lists; BENCH_ROWS sets their size) ·
 // BENCH_BUILD=0|1 (never | always build first) · BENCH_LOCK=0 (do not hold /tmp/next-build.lock
 // shared while servers run) · BENCH_OUT (bench) · BENCH_LOG_LEVEL (the server's LOG_LEVEL, info).
 import { spawnSync } from "node:child_process";
@@ -67,6 +67,7 @@ const cfg = {
   policy: E.BENCH_POLICY !== "0",
   scale: E.BENCH_SCALE !== "0",
   rows: Number(E.BENCH_ROWS ?? 1_000_000),
+  links: Number(E.BENCH_LINKS ?? 500),
   out: path.resolve(ROOT, E.BENCH_OUT ?? "bench"),
   logLevel: E.BENCH_LOG_LEVEL ?? "info",
 };
@@ -158,7 +159,7 @@ const throughput = (procs: Proc[], p: string) =>
  * ratio of the two is a target, and on a shared VM the machine's speed drifts between two runs
  * taken one after the other.
  */
-async function healthAndGetToken(procs: Proc[], getTokenPath: string, label: string): Promise<[LoadResult, LoadResult]> {
+async function healthAndGetToken(procs: Proc[], getTokenPath: string[], label: string): Promise<[LoadResult, LoadResult]> {
   const [health, getToken] = await loadAlternating({
     ports: procs.map((x) => x.port),
     paths: ["/api/health", getTokenPath],
@@ -338,19 +339,23 @@ async function runDb(kind: "pglite" | "postgres", measureJs: boolean) {
   const client = new AppClient(app.port);
   await client.login(ADMIN.email, ADMIN.password);
   const stamp = Date.now().toString(36);
-  const need = 1 + cfg.claims + 2 + (cfg.storms ? cfg.peerStorm + cfg.storm + (cfg.queueStorm ? cfg.storm + 1 : 0) : 0);
+  const need = cfg.links + cfg.claims + 2 + (cfg.storms ? cfg.peerStorm + cfg.storm + (cfg.queueStorm ? cfg.storm + 1 : 0) : 0);
   const t = performance.now();
   const secrets = await client.invite(Array.from({ length: need }, (_, i) => `bench-${stamp}-${i}@example.com`));
   log(`app on :${app.port} (${kind}); ${need} invitations in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const take = (n: number) => secrets.splice(0, n);
-  const [viewLink] = take(1);
+  // get_token's throughput runs take these links in turn, request by request: each is a different
+  // invitation, as real traffic is (one link asked for again and again would be the easiest case).
+  const viewLinks = take(cfg.links);
+  const [viewLink] = viewLinks;
+  const getTokenPaths = viewLinks.map((link) => `/api/onboarding/get_token?token=${encodeURIComponent(link)}`);
 
   try {
     if (measureJs) out.firstLoadJs = await firstLoadJs(client, viewLink);
 
     const getTokenPath = `/api/onboarding/get_token?token=${encodeURIComponent(viewLink)}`;
     out.single = { healthP50: await sequential(`${client.base}/api/health`), getTokenP50: await sequential(`${client.base}${getTokenPath}`) };
-    const [health, getToken] = await healthAndGetToken([app], getTokenPath, kind);
+    const [health, getToken] = await healthAndGetToken([app], getTokenPaths, kind);
     out.health = health;
     out.getToken = getToken;
     out.getTokenPerHealth = round(getToken.rps / health.rps, 3);
@@ -370,8 +375,7 @@ async function runDb(kind: "pglite" | "postgres", measureJs: boolean) {
   if (cfg.viaNext) {
     app = await startApp(db, `${kind}-app-via-next`, { API_DIRECT: "0" });
     try {
-      const getTokenPath = `/api/onboarding/get_token?token=${encodeURIComponent(viewLink)}`;
-      const [health, getToken] = await healthAndGetToken([app], getTokenPath, `${kind} via Next:`);
+      const [health, getToken] = await healthAndGetToken([app], getTokenPaths, `${kind} via Next:`);
       out.viaNext = {
         health,
         getToken,
@@ -406,7 +410,7 @@ async function runDb(kind: "pglite" | "postgres", measureJs: boolean) {
       if (cluster) procs.push(await startApp(db, `${kind}-app-2-processes`, { WEB_CONCURRENCY: "2" }));
       else procs.push(await startApp(db, `${kind}-app-a`), await startApp(db, `${kind}-app-b`));
       const how = cluster ? "WEB_CONCURRENCY=2 (Node cluster, one port)" : "two servers on two ports, 16 connections each (scripts/server.mjs has no WEB_CONCURRENCY yet)";
-      const [h2, g2] = await healthAndGetToken(procs, `/api/onboarding/get_token?token=${encodeURIComponent(viewLink)}`, `${kind} 2 processes:`);
+      const [h2, g2] = await healthAndGetToken(procs, getTokenPaths, `${kind} 2 processes:`);
       const h1 = out.health as LoadResult;
       const g1 = out.getToken as LoadResult;
       out.twoProcesses = {
