@@ -6,6 +6,7 @@ import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import path from "node:path";
+import { Worker } from "node:worker_threads";
 import autocannon from "autocannon";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -115,8 +116,8 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
 export type Reply = { status: number; ms: number; body: string; headers: http.IncomingHttpHeaders; end: number };
 
-/** One request over a keep-alive agent; `ms` from just before sending to the last body byte. */
 /**
+ * One request over a keep-alive agent; `ms` from just before sending to the last body byte.
  * `fresh`: a new connection, closed after the answer, as a separate client would open (a storm's
  * requests, the probe). Otherwise a kept-alive one from the pool.
  */
@@ -299,32 +300,63 @@ export type Sample = { t: number; ms: number; status: number; error?: string };
 /**
  * Sends GET `url` every `intervalMs` whether or not earlier ones have answered (open loop: a stalled
  * server shows up as many slow samples, not as one), until stop() is called. `t` is the send time in
- * ms since `origin`.
+ * ms since `origin` (this thread's performance.now()).
+ *
+ * It runs on a thread of its own: the storm it watches is sent from this thread, and 200 requests
+ * written at once keep this event loop busy for tens of milliseconds, which a probe here would count
+ * as the server's delay.
  */
 export function sampler(url: string, intervalMs: number, origin: number) {
-  const samples: Sample[] = [];
-  const pending = new Set<Promise<void>>();
-  let timer: NodeJS.Timeout | null = null;
-  const fire = () => {
-    const t = performance.now() - origin;
-    const p = request(url, { timeoutMs: 120_000, fresh: true })
-      .then((r) => void samples.push({ t, ms: r.ms, status: r.status }))
-      .catch((e: NodeJS.ErrnoException) => void samples.push({ t, ms: NaN, status: 0, error: e.code ?? e.message }))
-      .finally(() => pending.delete(p));
-    pending.add(p);
-  };
+  let worker: Worker | null = null;
   return {
     start() {
-      fire();
-      timer = setInterval(fire, intervalMs);
+      worker = new Worker(SAMPLER_THREAD, { eval: true, workerData: { url, intervalMs, origin: performance.timeOrigin + origin } });
     },
     async stop(): Promise<Sample[]> {
-      if (timer) clearInterval(timer);
-      await Promise.all([...pending]);
+      const w = worker;
+      if (!w) return [];
+      const samples = await new Promise<Sample[]>((resolve, reject) => {
+        w.once("message", resolve);
+        w.once("error", reject);
+        w.postMessage("stop");
+      });
+      await w.terminate();
       return samples.sort((a, b) => a.t - b.t);
     },
   };
 }
+
+const SAMPLER_THREAD = `
+const { parentPort, workerData } = require("node:worker_threads");
+const http = require("node:http");
+const { url, intervalMs, origin } = workerData;
+const samples = [];
+const pending = new Set();
+function fire() {
+  const t = performance.timeOrigin + performance.now() - origin;
+  const start = performance.now();
+  const p = new Promise((resolve) => {
+    const done = (sample) => { samples.push(sample); resolve(); };
+    // A new connection each time, as a load balancer's probe would make.
+    const req = http.get(url, { agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => done({ t, ms: performance.now() - start, status: res.statusCode }));
+      res.on("error", (e) => done({ t, ms: NaN, status: 0, error: e.code || e.message }));
+    });
+    req.setTimeout(120000, () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
+    req.on("error", (e) => done({ t, ms: NaN, status: 0, error: e.code || e.message }));
+  });
+  pending.add(p);
+  p.finally(() => pending.delete(p));
+}
+fire();
+const timer = setInterval(fire, intervalMs);
+parentPort.on("message", async () => {
+  clearInterval(timer);
+  await Promise.all([...pending]);
+  parentPort.postMessage(samples);
+});
+`;
 
 // ---- the app, over HTTP ---------------------------------------------------------------------
 
