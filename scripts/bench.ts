@@ -7,7 +7,7 @@
 //   BENCH_DBS=pglite BENCH_PEER=0 BENCH_SCALE=0 npm run bench     a quick run
 //
 // Switches (all optional): BENCH_DBS (pglite,postgres) · BENCH_DURATION (seconds per load run, 10) ·
-// BENCH_ROUNDS (health and get_token are measured in turn, in this many windows each, 5) · BENCH_CONNECTIONS (32) · BENCH_CLAIMS (sequential claims timed against bare hashes, 9) ·
+// BENCH_ROUNDS (health and get_token are measured in turn, in this many windows each, 5) · BENCH_CONNECTIONS (32) · BENCH_CLAIMS (sequential claims timed against bare hashes, 21) ·
 // BENCH_PROBE_MS (the health probe's interval during storms, 100) ·
 // BENCH_STORM (claims fired at once, 200) · BENCH_PEER=0 (no Better Auth peer) · BENCH_BARE=0 (no
 // bare node:http server) · BENCH_STORMS=0 (no claim storms) · BENCH_QUEUE_STORM=0 (no storm at the
@@ -53,7 +53,7 @@ const cfg = {
   seconds: Number(E.BENCH_DURATION ?? 10),
   rounds: Number(E.BENCH_ROUNDS ?? 5),
   connections: Number(E.BENCH_CONNECTIONS ?? 32),
-  claims: Number(E.BENCH_CLAIMS ?? 9),
+  claims: Number(E.BENCH_CLAIMS ?? 21),
   storm: Number(E.BENCH_STORM ?? 200),
   peerStorm: 40,
   cost: 12,
