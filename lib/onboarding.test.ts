@@ -80,7 +80,7 @@ describe("the link lookup (findInvitationBySecret), run on the driver itself", (
       made.push({ secret: new URL(created.invitation.url).searchParams.get("token")!, email });
     }
     const unknown = made[0].secret.replace(/.$/, (c) => (c === "A" ? "B" : "A"));
-    // All asked for in the same turn: the five links, one twice, an unknown one, a malformed one.
+    // All asked for in the same turn: the six links, one of them twice, an unknown one, a malformed one.
     const asked = [...made.map((m) => m.secret), made[2].secret, unknown, "not a secret"];
     // Counted on the driver: node-postgres's pool.query, PGlite's query and exec (its EXECUTE).
     const client = (db as unknown as { $client: Record<string, unknown> }).$client;
