@@ -310,7 +310,7 @@ export function sampler(url: string, intervalMs: number, origin: number) {
   let worker: Worker | null = null;
   return {
     start() {
-      worker = new Worker(SAMPLER_THREAD, { eval: true, workerData: { url, intervalMs, origin: performance.timeOrigin + origin } });
+      worker = new Worker(path.join(ROOT, "scripts", "bench-probe.mjs"), { workerData: { url, intervalMs, origin: performance.timeOrigin + origin } });
     },
     async stop(): Promise<Sample[]> {
       const w = worker;
@@ -326,37 +326,6 @@ export function sampler(url: string, intervalMs: number, origin: number) {
   };
 }
 
-const SAMPLER_THREAD = `
-const { parentPort, workerData } = require("node:worker_threads");
-const http = require("node:http");
-const { url, intervalMs, origin } = workerData;
-const samples = [];
-const pending = new Set();
-function fire() {
-  const t = performance.timeOrigin + performance.now() - origin;
-  const start = performance.now();
-  const p = new Promise((resolve) => {
-    const done = (sample) => { samples.push(sample); resolve(); };
-    // A new connection each time, as a load balancer's probe would make.
-    const req = http.get(url, { agent: false }, (res) => {
-      res.resume();
-      res.on("end", () => done({ t, ms: performance.now() - start, status: res.statusCode }));
-      res.on("error", (e) => done({ t, ms: NaN, status: 0, error: e.code || e.message }));
-    });
-    req.setTimeout(120000, () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
-    req.on("error", (e) => done({ t, ms: NaN, status: 0, error: e.code || e.message }));
-  });
-  pending.add(p);
-  p.finally(() => pending.delete(p));
-}
-fire();
-const timer = setInterval(fire, intervalMs);
-parentPort.on("message", async () => {
-  clearInterval(timer);
-  await Promise.all([...pending]);
-  parentPort.postMessage(samples);
-});
-`;
 
 // ---- the app, over HTTP ---------------------------------------------------------------------
 
