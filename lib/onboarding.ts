@@ -8,6 +8,7 @@ import { withHashSlot } from "./auth/hash-pool";
 import { hashPassword, verifyPassword } from "./auth/password";
 import { createSession, revokeSessionToken, revokeUserSessions } from "./auth/session";
 import { constantTimeEqual, SECRET_PATTERN, sha256Hex } from "./auth/tokens";
+import { mailEnabled } from "./env";
 import { DEFAULT_LOCALE, isLocale, type Locale } from "./i18n/locales";
 import { currentLocale, tr } from "./i18n/request-locale";
 import { invitationStatus } from "./invitations";
@@ -55,8 +56,8 @@ type Found = {
 
 /**
  * The lookup by the hash of a link's secret, built once per database handle: a prepared statement
- * (its SQL is not built again each time, and it is planned once per connection on Postgres and once
- * per instance on PGlite: db/index.ts keepPlanned), run on the driver itself (db/index.ts hotSelect),
+ * (its SQL is not built again each time; it is parsed once per connection on Postgres and once per
+ * instance on PGlite: db/index.ts keepPlanned), run on the driver itself (db/index.ts hotSelect),
  * for every link asked for in the same turn of the event loop at once (db/coalesce.ts). The hashes
  * travel as one comma-separated string of hex digits.
  */
@@ -216,7 +217,7 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
             gt(invitations.expiresAt, sql`now()`),
           ),
         )
-        .returning();
+        .returning(RESERVED_COLUMNS);
       if (!reserved) {
         // Nothing was written; say why from the row as it is now (gone: the user was deleted).
         const [now] = await tx.select().from(invitations).where(eq(invitations.id, claims.invitationId));
@@ -261,7 +262,13 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
   }
 }
 
-async function queueClaimNotice(tx: DB, claimed: Invitation, user: { id: string; email: string; role: User["role"] }): Promise<void> {
+/** What the claim reads back of the row it reserved: the audit event's and the notice's fields. */
+const RESERVED_COLUMNS = { id: invitations.id, kind: invitations.kind, createdBy: invitations.createdBy, locale: invitations.locale };
+type Reserved = Pick<Invitation, keyof typeof RESERVED_COLUMNS>;
+
+async function queueClaimNotice(tx: DB, claimed: Reserved, user: { id: string; email: string; role: User["role"] }): Promise<void> {
+  // With email off there is nobody to tell, and nothing to read for it.
+  if (!mailEnabled()) return;
   const at = new Date().toISOString();
   if (claimed.kind === "reset") {
     // In the language of the reset link just used (the user's latest link's: lib/users.ts writeResetLink).
@@ -285,7 +292,7 @@ async function queueClaimNotice(tx: DB, claimed: Invitation, user: { id: string;
   });
 }
 
-function linkLocale(invitation: Invitation): Locale {
+function linkLocale(invitation: Pick<Invitation, "locale">): Locale {
   return isLocale(invitation.locale) ? invitation.locale : DEFAULT_LOCALE;
 }
 
