@@ -185,11 +185,6 @@ export async function openPglite(dir: string): Promise<Handle> {
     // by primary key, and the link lookup read every user (db/pglite-planned.test.ts). Set for the
     // instance's one session, not stored in the database.
     await client.exec("SET random_page_cost = 1.1");
-    // Statements kept planned (keepPlanned, below) are planned again for each EXECUTE's values, as an
-    // ordinary query is: a generic plan made while a table was tiny (a scan of its one page) would
-    // be kept after the table grew, until the next ANALYZE. And the literals EXECUTE is given rely
-    // on standard strings (a backslash is just a character), Postgres's default, pinned here.
-    await client.exec("SET plan_cache_mode = force_custom_plan; SET standard_conforming_strings = on");
     keepTextParsers(client);
     const proxied = withoutPerQueryParsers(client);
     const db = drizzle(proxied, { schema });
@@ -292,7 +287,7 @@ export function keepTextParsers(instance: { parsers: Parsers }): void {
  * `planned`: the statements kept planned on this instance (keepPlanned, below), shared with its
  * transactions' clients.
  */
-export function withoutPerQueryParsers<T extends object>(client: T, instance = client as unknown as { parsers: Parsers }, planned: Planned = newPlanned(), inTransaction = false): T {
+export function withoutPerQueryParsers<T extends object>(client: T, instance = client as unknown as { parsers: Parsers }, planned: Planned = new Map(), inTransaction = false): T {
   return new Proxy(client, {
     get(target, prop) {
       if (prop === PLANNED) return inTransaction ? undefined : planned;
@@ -301,9 +296,9 @@ export function withoutPerQueryParsers<T extends object>(client: T, instance = c
         return (query: string, params?: unknown[], options?: QueryOptions) => {
           const rest = withoutDrizzleParsers(options);
           if (rest !== options) keepTextParsers(instance);
-          const statement = planned.statements.get(query) ?? (inTransaction ? planRepeated(planned, query, params) : undefined);
+          const statement = planned.get(query);
           const literals = statement && asLiterals(params);
-          if (statement && literals) return executePlanned(target as unknown as Exec, statement, query, literals, rest);
+          if (statement && literals && (!inTransaction || statement.ready)) return executePlanned(target as unknown as Exec, statement, query, literals, rest);
           return value.call(target, query, params, rest);
         };
       }
@@ -316,52 +311,24 @@ export function withoutPerQueryParsers<T extends object>(client: T, instance = c
 }
 
 /*
- * PGlite runs a parameterized query as six protocol steps (parse, describe, bind, describe,
- * execute, sync), each handled in JavaScript and WebAssembly on the request thread. For the link
- * lookup every get_token, claim and onboarding page makes, that was about 0.5 ms, several times what
- * running the join costs; a claim's transaction (seven statements, run after its hash) spent about
- * 9 ms so. Postgres does not pay it: node-postgres prepares a named drizzle statement once per
- * connection. So on PGlite a statement is prepared in SQL (PREPARE, once per instance) and run by
- * EXECUTE over the simple protocol, one step:
- *   - a statement given to keepPlanned (the link lookup), from its first use;
- *   - a statement run inside a transaction (the claim's, a login's, an admin action's), from its
- *     second use: a select, insert, update, delete or with-query of 1 to MAX_PLANNED_PARAMS
- *     parameters, up to MAX_PLANNED statements per instance (a bulk insert of many rows is sent as
- *     it comes). A PREPARE is not undone by a rollback, so preparing in a transaction is safe.
- * Every EXECUTE is planned for its own values (plan_cache_mode, set in openPglite). EXECUTE takes no
- * bound parameters, so its arguments are written as literals, and only values that cannot leave
- * their quotes are (asLiterals): numbers, booleans, null, and strings without a quote, a backslash or
- * a NUL. Any other value (an address with an apostrophe, a JSON object) runs the ordinary way, bound.
+ * PGlite plans every statement it is sent, in WebAssembly on the request thread, and runs a
+ * parameterized query as six protocol steps (parse, describe, bind, describe, execute, sync). For the
+ * link lookup every get_token, claim and onboarding page makes, that was about 0.5 ms, several times
+ * what running the join costs. Postgres does not pay it: node-postgres prepares a named drizzle
+ * statement once per connection. So on PGlite a statement given to keepPlanned is prepared in SQL
+ * (PREPARE, once, outside any transaction; Postgres then keeps a generic plan once it finds one as
+ * good) and run by EXECUTE over the simple protocol. EXECUTE takes no bound parameters, so its
+ * arguments are written as literals, and only values that cannot leave their quotes are: integers,
+ * and strings of letters, digits, "_", "-" and "," (a SHA-256 in hex, or several joined by commas).
+ * Any other value runs the ordinary way.
  */
 type Statement = { name: string; ready: boolean; preparing?: Promise<void> };
-type Planned = { statements: Map<string, Statement>; seen: Map<string, number>; named: number };
-const MAX_PLANNED = 200;
-const MAX_PLANNED_PARAMS = 32;
-const PLANNABLE = /^\s*(select|insert|update|delete|with)\s/i;
-
-function newPlanned(): Planned {
-  return { statements: new Map(), seen: new Map(), named: 0 };
-}
-
-/** A transaction's statement, prepared from its second use (see above); otherwise undefined. */
-function planRepeated(planned: Planned, query: string, params: unknown[] = []): Statement | undefined {
-  if (params.length === 0 || params.length > MAX_PLANNED_PARAMS || planned.statements.size >= MAX_PLANNED || !PLANNABLE.test(query)) return undefined;
-  const uses = (planned.seen.get(query) ?? 0) + 1;
-  if (uses < 2) {
-    // Statement texts seen once are forgotten in bulk: only repeated ones matter.
-    if (planned.seen.size >= 4 * MAX_PLANNED) planned.seen.clear();
-    planned.seen.set(query, uses);
-    return undefined;
-  }
-  planned.seen.delete(query);
-  const statement = { name: `tx_statement_${++planned.named}`, ready: false };
-  planned.statements.set(query, statement);
-  return statement;
-}
+type Planned = Map<string, Statement>;
 type Exec = { exec(query: string, options?: QueryOptions): Promise<Array<{ rows: unknown[] }>> };
 // Read from the client itself, not from a module-level map: Next evaluates this module once per
 // route bundle, and the bundle that opened the handle is rarely the one that prepares a statement.
 const PLANNED = Symbol.for("invite-onboarding.planned-statements");
+const SAFE_TEXT = /^[0-9A-Za-z_,-]*$/;
 
 /**
  * Keeps a drizzle prepared statement planned on PGlite (see above) and returns it. On Postgres it
@@ -371,22 +338,15 @@ export function keepPlanned<Q extends { getQuery(): { sql: string } }>(db: DB, n
   const planned = (db as unknown as { $client: { [PLANNED]?: Planned } }).$client[PLANNED];
   const text = prepared.getQuery().sql;
   // Each route bundle builds the statement again (its own module copy): the first one's entry stays.
-  if (planned && !planned.statements.has(text) && /^[a-z_][a-z0-9_]*$/.test(name)) planned.statements.set(text, { name, ready: false });
+  if (planned && !planned.has(text) && /^[a-z_][a-z0-9_]*$/.test(name)) planned.set(text, { name, ready: false });
   return prepared;
 }
 
-/**
- * EXECUTE's arguments as SQL literals, or null when one cannot be written safely. A string is
- * written between quotes only when it holds no quote (the one character that ends a standard
- * string), no backslash and no NUL; each value is quoted as PGlite would send it bound (as text, read
- * by the parameter's type), except null.
- */
 function asLiterals(params: unknown[] = []): string[] | null {
   const literals: string[] = [];
   for (const p of params) {
-    if (p === null || p === undefined) literals.push("NULL");
-    else if (typeof p === "string" && !/['\\\0]/.test(p)) literals.push(`'${p}'`);
-    else if ((typeof p === "number" && Number.isFinite(p)) || typeof p === "boolean" || typeof p === "bigint") literals.push(`'${String(p)}'`);
+    if (typeof p === "number" && Number.isSafeInteger(p)) literals.push(String(p));
+    else if (typeof p === "string" && SAFE_TEXT.test(p)) literals.push(`'${p}'`);
     else return null;
   }
   return literals;
@@ -404,7 +364,7 @@ async function executePlanned(client: Exec, statement: Statement, text: string, 
     );
     await statement.preparing;
   }
-  const [result] = await client.exec(literals.length ? `EXECUTE ${statement.name}(${literals.join(", ")})` : `EXECUTE ${statement.name}`, options);
+  const [result] = await client.exec(`EXECUTE ${statement.name}(${literals.join(", ")})`, options);
   return result;
 }
 

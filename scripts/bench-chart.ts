@@ -16,7 +16,7 @@ type Report = {
   date: string;
   machine: { cpu: string; cores: number };
   config: { cost?: number; stormProbeIntervalMs?: number };
-  results: Record<string, { storm?: Storm; claimVsHash?: { claimP50: number; hashP50: number; ratio: number } }>;
+  results: Record<string, { storm?: Storm; claimVsHash?: { claimP50: number; hashP50: number; ratio: number; pairedRatio?: number } }>;
 };
 
 const W = 960;
@@ -77,7 +77,7 @@ export function drawChart(report: Report): string {
   // ---- panel 2: claim vs hash
   const p2 = { x: 70, y: p1.y + p1.h + 56 + storms.length * 18 + 50, w: W - 100, h: 150 };
   text(W / 2, p2.y - 22, "One claim (over HTTP) next to one bare bcrypt hash, p50, same run", 'text-anchor="middle" font-size="16" font-weight="600"');
-  const cvh = kinds.map((k) => [k, report.results[k].claimVsHash] as const).filter((e): e is readonly [string, { claimP50: number; hashP50: number; ratio: number }] => !!e[1]);
+  const cvh = kinds.map((k) => [k, report.results[k].claimVsHash] as const).filter((e): e is readonly [string, { claimP50: number; hashP50: number; ratio: number; pairedRatio?: number }] => !!e[1]);
   const vMax = Math.max(1, ...cvh.flatMap(([, c]) => [c.claimP50, c.hashP50])) * 1.1;
   const barH = 18;
   cvh.forEach(([k, c], i) => {
@@ -87,7 +87,7 @@ export function drawChart(report: Report): string {
     parts.push(`<rect x="${p2.x + 110}" y="${y0}" width="${bw(c.hashP50).toFixed(1)}" height="${barH}" fill="#9ca3af"/>`);
     text(p2.x + 116 + bw(c.hashP50), y0 + 13, `bare hash ${fmt(c.hashP50)}`, 'font-size="12"');
     parts.push(`<rect x="${p2.x + 110}" y="${y0 + barH + 4}" width="${bw(c.claimP50).toFixed(1)}" height="${barH}" fill="${COLORS[k]}"/>`);
-    text(p2.x + 116 + bw(c.claimP50), y0 + barH + 17, `claim ${fmt(c.claimP50)} (× ${c.ratio.toFixed(3)}; target ≤ 1.05)`, 'font-size="12"');
+    text(p2.x + 116 + bw(c.claimP50), y0 + barH + 17, `claim ${fmt(c.claimP50)} (× ${c.ratio.toFixed(3)}${c.pairedRatio === undefined ? "" : `, paired × ${c.pairedRatio.toFixed(3)}`}; target ≤ 1.05)`, 'font-size="12"');
   });
   const H = p2.y + Math.max(1, cvh.length) * 62 + 30;
   text(W / 2, H - 10, `npm run bench, ${report.date.slice(0, 10)}, ${report.machine.cpu} (${report.machine.cores} cores, shared)`, 'text-anchor="middle" font-size="11" fill="#666"');

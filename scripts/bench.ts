@@ -291,8 +291,14 @@ async function claimVsHash(client: AppClient, secrets: string[]) {
   }
   const c = round(median(claims), 1);
   const h = round(median(hashes), 1);
-  log(`claim p50 ${c} ms, bare bcrypt hash (cost ${cfg.cost}) p50 ${h} ms, ratio ${(c / h).toFixed(3)} (${claims.length} of each, interleaved)`);
-  return { claimP50: c, hashP50: h, ratio: round(c / h, 3), n: claims.length, claims: claims.map((x) => round(x, 1)), hashes: hashes.map((x) => round(x, 1)) };
+  // Each claim next to the hash timed just before it, on the machine as it was at that moment: this
+  // VM's speed drifts within a run, and the two medians can come from different stretches of it.
+  const paired = round(median(claims.map((ms, i) => ms / hashes[i])), 3);
+  log(
+    `claim p50 ${c} ms, bare bcrypt hash (cost ${cfg.cost}) p50 ${h} ms, ratio ${(c / h).toFixed(3)}; ` +
+      `paired (median of each claim ÷ the hash before it) ${paired.toFixed(3)} (${claims.length} of each, interleaved)`,
+  );
+  return { claimP50: c, hashP50: h, ratio: round(c / h, 3), pairedRatio: paired, n: claims.length, claims: claims.map((x) => round(x, 1)), hashes: hashes.map((x) => round(x, 1)) };
 }
 
 /** The onboarding page's first-load JavaScript: every script the HTML loads, gzipped as served. */
@@ -560,7 +566,8 @@ function table(results: Record<string, DbOut>, extra: { policy?: { benchPassword
   row("health ÷ bare (context)", (r) => r.bare?.healthPerBare.toFixed(2));
   row("one request alone, p50: health / get_token", (r) => (r.single ? `${r.single.healthP50} / ${r.single.getTokenP50} ms` : undefined));
   row("one claim p50 / one bare bcrypt hash p50 (cost 12)", (r) => (r.claimVsHash ? `${r.claimVsHash.claimP50} / ${r.claimVsHash.hashP50} ms` : undefined));
-  row("claim ÷ hash", (r) => r.claimVsHash?.ratio.toFixed(3), "≤ 1.05");
+  row("claim ÷ hash (ratio of the two medians)", (r) => r.claimVsHash?.ratio.toFixed(3), "≤ 1.05");
+  row("claim ÷ hash, paired (median of each claim ÷ the hash timed before it)", (r) => r.claimVsHash?.pairedRatio?.toFixed(3), "≤ 1.05");
   const others = (s: Storm) => Object.entries(s.other).map(([k, n]) => `, ${n} × ${k}`).join("");
   const storm = (s?: Storm) =>
     s ? `p99 ${s.health.p99} ms (p50 ${s.health.p50}, max ${s.health.max}); ${s.ok} × 200, ${s.serverBusy} × 503 server_busy${others(s)}; ${s.seconds} s` : undefined;
