@@ -56,8 +56,8 @@ type Found = {
 
 /**
  * The lookup by the hash of a link's secret, built once per database handle: a prepared statement
- * (its SQL is not built again each time; it is parsed once per connection on Postgres and once per
- * instance on PGlite: db/index.ts keepPlanned), run on the driver itself (db/index.ts hotSelect),
+ * (its SQL is not built again each time, and it is planned once per connection on Postgres and once
+ * per instance on PGlite: db/index.ts keepPlanned), run on the driver itself (db/index.ts hotSelect),
  * for every link asked for in the same turn of the event loop at once (db/coalesce.ts). The hashes
  * travel as one comma-separated string of hex digits.
  */
