@@ -16,8 +16,9 @@ type Report = {
   date: string;
   machine: { cpu: string; cores: number };
   config: { cost?: number; stormProbeIntervalMs?: number };
-  results: Record<string, { storm?: Storm; claimVsHash?: { claimP50: number; hashP50: number; ratio: number; pairedRatio?: number } }>;
+  results: Record<string, { storm?: Storm; claimVsHash?: ClaimVsHash }>;
 };
+type ClaimVsHash = { claimP50: number; hashP50: number; ratio: number; pairedRatio?: number };
 
 const W = 960;
 const COLORS: Record<string, string> = { pglite: "#2563eb", postgres: "#ea580c" };
@@ -77,7 +78,7 @@ export function drawChart(report: Report): string {
   // ---- panel 2: claim vs hash
   const p2 = { x: 70, y: p1.y + p1.h + 56 + storms.length * 18 + 50, w: W - 100, h: 150 };
   text(W / 2, p2.y - 22, "One claim (over HTTP) next to one bare bcrypt hash, p50, same run", 'text-anchor="middle" font-size="16" font-weight="600"');
-  const cvh = kinds.map((k) => [k, report.results[k].claimVsHash] as const).filter((e): e is readonly [string, { claimP50: number; hashP50: number; ratio: number; pairedRatio?: number }] => !!e[1]);
+  const cvh = kinds.map((k) => [k, report.results[k].claimVsHash] as const).filter((e): e is readonly [string, ClaimVsHash] => !!e[1]);
   const vMax = Math.max(1, ...cvh.flatMap(([, c]) => [c.claimP50, c.hashP50])) * 1.1;
   const barH = 18;
   cvh.forEach(([k, c], i) => {

@@ -326,7 +326,6 @@ export function sampler(url: string, intervalMs: number, origin: number) {
   };
 }
 
-
 // ---- the app, over HTTP ---------------------------------------------------------------------
 
 export class AppClient {

@@ -11,7 +11,14 @@ function fire() {
   const t = performance.timeOrigin + performance.now() - origin;
   const start = performance.now();
   const p = new Promise((resolve) => {
-    const done = (sample) => { samples.push(sample); resolve(); };
+    let settled = false;
+    // One sample per probe, even when both the response and the request report the same failure.
+    const done = (sample) => {
+      if (settled) return;
+      settled = true;
+      samples.push(sample);
+      resolve();
+    };
     // A new connection each time, as a load balancer's probe would make.
     const req = http.get(url, { agent: false }, (res) => {
       res.resume();
