@@ -228,26 +228,32 @@ export async function load(opts: LoadOptions & { path: string }): Promise<LoadRe
  * `seconds` in all, in `rounds` windows taken in turn, the order reversed every other round (A B,
  * B A, A B, …). On a shared VM the machine's speed drifts over seconds; paths measured one after
  * the other see different machines, paths measured in turn see the same one. Each path warms up
- * once, first.
+ * once, first. `servers`, one per path, sends a path to other servers than `ports` (our health
+ * check and the peer's GET, each server idle while the other's window runs).
  */
-export async function loadAlternating(opts: LoadOptions & { paths: Target[]; rounds: number }): Promise<LoadResult[]> {
+export async function loadAlternating(
+  opts: LoadOptions & { paths: Target[]; rounds: number; servers?: Array<{ ports: number[]; pids?: number[] }> },
+): Promise<LoadResult[]> {
   const warm = opts.warmupSeconds ?? 2;
-  const perPort = Math.max(1, Math.floor(opts.connections / opts.ports.length));
   const windowSeconds = Math.max(1, Math.round(opts.seconds / opts.rounds));
-  const runs = opts.paths.map((path) => ({ path: Array.isArray(path) ? path[0] : path, target: path, times: [] as number[], results: [] as autocannon.Result[], cpu: 0, seconds: 0 }));
+  const runs = opts.paths.map((path, i) => {
+    const { ports, pids } = opts.servers?.[i] ?? opts;
+    const perPort = Math.max(1, Math.floor(opts.connections / ports.length));
+    return { path: Array.isArray(path) ? path[0] : path, target: path, ports, pids, perPort, times: [] as number[], results: [] as autocannon.Result[], cpu: 0, seconds: 0 };
+  });
   if (warm > 0) {
-    for (const run of runs) await Promise.all(opts.ports.map((port) => cannon(port, run.target, opts.headers, perPort, warm, null)));
+    for (const run of runs) await Promise.all(run.ports.map((port) => cannon(port, run.target, opts.headers, run.perPort, warm, null)));
   }
   for (let round = 0; round < opts.rounds; round++) {
     for (const run of round % 2 === 0 ? runs : [...runs].reverse()) {
-      const cpu0 = opts.pids ? cpuSeconds(opts.pids) : 0;
-      const results = await Promise.all(opts.ports.map((port) => cannon(port, run.target, opts.headers, perPort, windowSeconds, run.times)));
-      if (opts.pids) run.cpu += cpuSeconds(opts.pids) - cpu0;
+      const cpu0 = run.pids ? cpuSeconds(run.pids) : 0;
+      const results = await Promise.all(run.ports.map((port) => cannon(port, run.target, opts.headers, run.perPort, windowSeconds, run.times)));
+      if (run.pids) run.cpu += cpuSeconds(run.pids) - cpu0;
       run.results.push(...results);
       run.seconds += Math.max(...results.map((r) => r.duration));
     }
   }
-  return runs.map((run) => summarize(run, opts.connections, Boolean(opts.pids)));
+  return runs.map((run) => summarize(run, opts.connections, Boolean(run.pids)));
 }
 
 function summarize(run: { path: string; times: number[]; results: autocannon.Result[]; cpu: number; seconds: number }, connections: number, withCpu: boolean): LoadResult {
