@@ -290,7 +290,7 @@ export function keepTextParsers(instance: { parsers: Parsers }): void {
 export function withoutPerQueryParsers<T extends object>(client: T, instance = client as unknown as { parsers: Parsers }, planned: Planned = new Map(), inTransaction = false): T {
   return new Proxy(client, {
     get(target, prop) {
-      if (prop === PLANNED) return inTransaction ? undefined : planned;
+      if (prop === PLANNED) return planned;
       const value = Reflect.get(target, prop, target);
       if (prop === "query" && typeof value === "function") {
         return (query: string, params?: unknown[], options?: QueryOptions) => {
@@ -298,7 +298,8 @@ export function withoutPerQueryParsers<T extends object>(client: T, instance = c
           if (rest !== options) keepTextParsers(instance);
           const statement = planned.get(query);
           const literals = statement && asLiterals(params);
-          if (statement && literals && (!inTransaction || statement.ready)) return executePlanned(target as unknown as Exec, statement, query, literals, rest);
+          // In a transaction, never wait for a PREPARE another caller started: it is queued behind this one.
+          if (statement && literals && (!inTransaction || statement.ready || !statement.preparing)) return executePlanned(target as unknown as Exec, statement, query, literals, rest);
           return value.call(target, query, params, rest);
         };
       }
@@ -314,38 +315,66 @@ export function withoutPerQueryParsers<T extends object>(client: T, instance = c
  * PGlite plans every statement it is sent, in WebAssembly on the request thread, and runs a
  * parameterized query as six protocol steps (parse, describe, bind, describe, execute, sync). For the
  * link lookup every get_token, claim and onboarding page makes, that was about 0.5 ms, several times
- * what running the join costs. Postgres does not pay it: node-postgres prepares a named drizzle
- * statement once per connection. So on PGlite a statement given to keepPlanned is prepared in SQL
- * (PREPARE, once, outside any transaction; Postgres then keeps a generic plan once it finds one as
- * good) and run by EXECUTE over the simple protocol. EXECUTE takes no bound parameters, so its
- * arguments are written as literals, and only values that cannot leave their quotes are: integers,
- * and strings of letters, digits, "_", "-" and "," (a SHA-256 in hex, or several joined by commas).
+ * what running the join costs; in a claim's transaction, about 0.5 ms of each statement's 0.8–1.2.
+ * Postgres does not pay it: node-postgres prepares a named drizzle statement once per connection. So
+ * on PGlite a statement given to keepPlanned is prepared in SQL (PREPARE, once; Postgres then keeps a
+ * generic plan once it finds one as good) and run by EXECUTE over the simple protocol. EXECUTE takes
+ * no bound parameters, so its arguments are written as literals, and only values that cannot leave
+ * their quotes are: integers, booleans, null, and strings of letters, digits, space and
+ * `_ , - . : / $ @ { } " ( ) + ; =` (a SHA-256 in hex, a UUID, a bcrypt hash, an ISO time, an IP
+ * address, a browser's user agent, a small JSON object of such values), never a quote or a backslash.
  * Any other value runs the ordinary way.
+ *
+ * The PREPARE runs on the connection that first uses the statement, a transaction's too: PGlite has
+ * one connection, and a transaction holding it must not wait for a PREPARE queued behind it (so a
+ * transaction that finds another caller's PREPARE under way runs the statement the ordinary way).
+ * A prepared statement belongs to the session, not to the transaction: it outlives a rollback
+ * (db/pglite-planned.test.ts).
  */
 type Statement = { name: string; ready: boolean; preparing?: Promise<void> };
-type Planned = Map<string, Statement>;
+/** By statement text; `labels`: the labels already seen (keepPlanned builds each text once per label). */
+type Planned = Map<string, Statement> & { labels?: Set<string> };
 type Exec = { exec(query: string, options?: QueryOptions): Promise<Array<{ rows: unknown[] }>> };
 // Read from the client itself, not from a module-level map: Next evaluates this module once per
 // route bundle, and the bundle that opened the handle is rarely the one that prepares a statement.
 const PLANNED = Symbol.for("invite-onboarding.planned-statements");
-const SAFE_TEXT = /^[0-9A-Za-z_,-]*$/;
+const SAFE_TEXT = /^[0-9A-Za-z_,.:/$@{}"()+;= -]*$/;
+
+/** What keepPlanned takes: a drizzle prepared statement, or a query builder. */
+type Plannable = { getQuery(): { sql: string } } | { toSQL(): { sql: string } };
 
 /**
- * Keeps a drizzle prepared statement planned on PGlite (see above) and returns it. On Postgres it
- * does nothing: node-postgres prepares it by its name on each connection.
+ * Keeps a statement planned on PGlite (see above) and returns it, to be run as usual (awaited, or
+ * `.execute()`d), on the handle or in a transaction of it. `label` names it in the database; one label
+ * is one statement text: its SQL is built here only the first time the label is seen, since building
+ * it costs about as much as running a small statement. On Postgres it does nothing: node-postgres
+ * prepares a drizzle statement by its name on each connection.
  */
-export function keepPlanned<Q extends { getQuery(): { sql: string } }>(db: DB, name: string, prepared: Q): Q {
-  const planned = (db as unknown as { $client: { [PLANNED]?: Planned } }).$client[PLANNED];
-  const text = prepared.getQuery().sql;
+export function keepPlanned<Q extends Plannable>(db: DB, label: string, statement: Q): Q {
+  const planned = plannedOf(db);
+  if (!planned || !/^[a-z_][a-z0-9_]*$/.test(label)) return statement;
+  const labels = (planned.labels ??= new Set());
+  if (labels.has(label)) return statement;
+  labels.add(label);
+  const text = "getQuery" in statement ? statement.getQuery().sql : statement.toSQL().sql;
   // Each route bundle builds the statement again (its own module copy): the first one's entry stays.
-  if (planned && !planned.has(text) && /^[a-z_][a-z0-9_]*$/.test(name)) planned.set(text, { name, ready: false });
-  return prepared;
+  // A label is registered once, so its name is never taken and no PREPARE fails on it.
+  if (!planned.has(text)) planned.set(text, { name: label, ready: false });
+  return statement;
+}
+
+/** The planned statements of a handle or of a transaction of it (drizzle's session client). */
+function plannedOf(db: DB): Planned | undefined {
+  const handle = db as unknown as { $client?: { [PLANNED]?: Planned }; session?: { client?: { [PLANNED]?: Planned } } };
+  return (handle.$client ?? handle.session?.client)?.[PLANNED];
 }
 
 function asLiterals(params: unknown[] = []): string[] | null {
   const literals: string[] = [];
   for (const p of params) {
-    if (typeof p === "number" && Number.isSafeInteger(p)) literals.push(String(p));
+    if (p === null) literals.push("NULL");
+    else if (typeof p === "boolean") literals.push(String(p));
+    else if (typeof p === "number" && Number.isSafeInteger(p)) literals.push(String(p));
     else if (typeof p === "string" && SAFE_TEXT.test(p)) literals.push(`'${p}'`);
     else return null;
   }

@@ -1,20 +1,22 @@
-// db/index.ts keepPlanned: on PGlite the link lookup is PREPAREd once and run by EXECUTE, with its
-// arguments written as literals, and only values that cannot leave their quotes are. These tests
-// check that it is really prepared, that drizzle gets exactly the rows the ordinary query gives,
-// that any other value still runs (the ordinary way, bound), that concurrent first uses share one
-// PREPARE, and that a transaction never prepares but uses a statement already prepared.
+// db/index.ts keepPlanned: on PGlite the link lookup and a claim's statements are PREPAREd once and
+// run by EXECUTE, with their arguments written as literals, and only values that cannot leave their
+// quotes are. These tests check that it is really prepared, that drizzle gets exactly the rows the
+// ordinary query gives, that any other value still runs (the ordinary way, bound), that concurrent
+// first uses share one PREPARE, that a transaction prepares on its own connection (the plan outliving
+// a rollback) and never waits for a PREPARE queued behind it.
 import { PGlite } from "@electric-sql/pglite";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/pglite";
-import { integer, pgTable, text } from "drizzle-orm/pg-core";
+import { boolean, integer, jsonb, pgTable, text as textColumn } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInvitation } from "../lib/invitations";
 import { sha256Hex } from "../lib/auth/tokens";
-import { findInvitationBySecret } from "../lib/onboarding";
-import { invitations, users } from "./schema";
+import { verifyPassword } from "../lib/auth/password";
+import { claimInvitation, findInvitationBySecret, issueOnboardingToken } from "../lib/onboarding";
+import { auditEvents, invitations, sessions, users } from "./schema";
 import { keepPlanned, keepTextParsers, openPglite, withoutPerQueryParsers, type DB, type Handle } from "./index";
 
-const things = pgTable("things", { id: integer("id").primaryKey(), label: text("label").notNull() });
+const things = pgTable("things", { id: integer("id").primaryKey(), label: textColumn("label").notNull() });
 
 type Client = {
   query(q: string, p?: unknown[], o?: object): Promise<{ rows: unknown[] }>;
@@ -50,14 +52,6 @@ describe("PGlite: statements kept planned", () => {
     await pglite.exec("CREATE TABLE things (id integer primary key, label text not null); INSERT INTO things VALUES (1, 'abc-1'), (2, 'it''s'), (3, 'x')");
   });
   afterAll(() => pglite.close());
-
-  it("a transaction does not prepare it: before the first use outside one, it runs the ordinary way", async () => {
-    sent.length = 0;
-    const rows = await client.transaction((tx) => tx.query(text, ["abc-1", 1], { rowMode: "array" }));
-    expect(rows.rows).toEqual([[1, "abc-1"]]);
-    expect(sent.some((q) => q.startsWith("PREPARE") || q.startsWith("EXECUTE"))).toBe(false);
-    expect((await pglite.query("SELECT name FROM pg_prepared_statements")).rows).toEqual([]);
-  });
 
   it("concurrent first uses share one PREPARE; then every use is an EXECUTE with the same rows", async () => {
     sent.length = 0;
@@ -95,6 +89,69 @@ describe("PGlite: statements kept planned", () => {
     const rows = await client.transaction((tx) => tx.query(text, ["x", 1], { rowMode: "array" }));
     expect(rows.rows).toEqual([[3, "x"]]);
     expect(sent).toEqual(["EXECUTE thing_by_label('x', 1)"]);
+  });
+
+  it("a transaction that uses a statement first prepares it on its own connection, and the plan outlives a rollback", async () => {
+    const byId = keepPlanned(db, "thing_by_id", db.select().from(things).where(eq(things.id, sql.placeholder("id"))).prepare("thing_by_id"));
+    const idText = byId.getQuery().sql;
+    sent.length = 0;
+    await expect(
+      client.transaction(async (tx) => {
+        expect((await tx.query(idText, [1], { rowMode: "array" })).rows).toEqual([[1, "abc-1"]]);
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+    expect(sent).toEqual(["PREPARE thing_by_id AS " + idText, "EXECUTE thing_by_id(1)"]);
+    sent.length = 0;
+    expect(await byId.execute({ id: 3 })).toEqual([{ id: 3, label: "x" }]);
+    expect(sent).toEqual(["EXECUTE thing_by_id(3)"]);
+  });
+
+  it("a transaction never waits for a PREPARE queued behind it: it runs the statement the ordinary way", { timeout: 5_000 }, async () => {
+    const byIdLabel = keepPlanned(
+      db,
+      "thing_by_id_label",
+      db.select().from(things).where(and(eq(things.id, sql.placeholder("id")), eq(things.label, sql.placeholder("label")))).prepare("thing_by_id_label"),
+    );
+    const pairText = byIdLabel.getQuery().sql;
+    sent.length = 0;
+    let outside: Promise<unknown> | undefined;
+    const inside = await client.transaction(async (tx) => {
+      // A use outside the transaction: its PREPARE waits for the transaction to end.
+      outside = byIdLabel.execute({ id: 1, label: "abc-1" });
+      await new Promise((r) => setTimeout(r, 10));
+      return (await tx.query(pairText, [3, "x"], { rowMode: "array" })).rows;
+    });
+    expect(inside).toEqual([[3, "x"]]);
+    expect(await outside).toEqual([{ id: 1, label: "abc-1" }]);
+    // In the order they were sent: the PREPARE first (it ran once the transaction was over).
+    expect(sent).toEqual(["PREPARE thing_by_id_label AS " + pairText, pairText, "EXECUTE thing_by_id_label(1, 'abc-1')"]);
+  });
+
+  it("null, booleans and the text of hashes, times, addresses, user agents and small JSON are written as literals; a quote or a backslash never", async () => {
+    await pglite.exec("CREATE TABLE echoes (n integer, b boolean, t text, j jsonb)");
+    const echoes = pgTable("echoes", { n: integer("n"), b: boolean("b"), t: textColumn("t"), j: jsonb("j") });
+    const insert = (values: { n: number | null; b: boolean; t: string; j: unknown }) => keepPlanned(db, "insert_echo", db.insert(echoes).values(values).returning());
+    const planned = [
+      "$2a$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+      "2026-12-07T22:10:44.123Z",
+      "::ffff:127.0.0.1",
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36",
+      "a+b=c@example.com",
+    ];
+    for (const t of planned) {
+      sent.length = 0;
+      const row = { n: null, b: false, t, j: { kind: "invite", n: 1 } };
+      expect(await insert(row)).toEqual([row]);
+      expect(sent).toHaveLength(sent[0]?.startsWith("PREPARE") ? 2 : 1);
+      expect(sent.at(-1)).toBe(`EXECUTE insert_echo(NULL, false, '${t}', '{"kind":"invite","n":1}')`);
+    }
+    for (const t of ["it's", "back\\slash", "tab\there", "é"]) {
+      sent.length = 0;
+      const row = { n: 1, b: true, t, j: { t } };
+      expect(await insert(row)).toEqual([row]);
+      expect(sent.some((q) => q.startsWith("EXECUTE"))).toBe(false);
+    }
   });
 });
 
@@ -154,5 +211,53 @@ describe("the link lookup on the app's PGlite", () => {
     expect(batch).toMatch(/Index Scan using users_pkey on users/);
     expect(batch).toMatch(/Index (Only )?Scan using invitations_token_hash_unique on invitations/);
     expect(batch).not.toMatch(/Seq Scan/);
+  });
+});
+
+describe("a claim's transaction on the app's PGlite", () => {
+  let handle: Handle;
+  beforeAll(async () => {
+    handle = await openPglite("memory://");
+  });
+  afterAll(() => handle.close());
+
+  it("a claim runs its transaction's statements planned, with the same outcome: link used, password set, one session, one audit event", async () => {
+    const { db } = handle;
+    const client = (db as unknown as { $client: Client }).$client;
+    const userAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
+    const claim = async (email: string) => {
+      const created = await createInvitation(db, { email, role: "member", createdBy: null });
+      if (!created.ok) throw new Error(created.reason);
+      const secret = new URL(created.invitation.url).searchParams.get("token")!;
+      const issued = await issueOnboardingToken(db, secret);
+      if (!issued.ok) throw new Error(issued.reason);
+      const input = { onboardingToken: issued.onboardingToken, secret, password: "Juniper-Lantern-Orbit-82", ip: "::ffff:127.0.0.1", userAgent };
+      return { result: await claimInvitation(db, input), again: () => claimInvitation(db, input), id: created.invitation.id };
+    };
+    const first = await claim("claimed-planned-1@example.com");
+    const second = await claim("claimed-planned-2@example.com");
+    for (const { result } of [first, second]) expect(result.ok).toBe(true);
+    const names = (await client.query("SELECT name FROM pg_prepared_statements")).rows.map((r) => (r as { name: string }).name);
+    expect(names).toEqual(expect.arrayContaining(["claim_lock_user", "claim_reserve", "claim_set_password", "insert_session", "insert_audit_event"]));
+
+    // The second claim ran every statement by EXECUTE: its rows are what the ordinary statements write.
+    if (!second.result.ok) throw new Error("unreachable");
+    const userId = second.result.user.id;
+    const [invitation] = await db.select().from(invitations).where(eq(invitations.id, second.id));
+    expect(invitation.isAccepted).toBe(true);
+    const [user] = await db.select().from(users).where(eq(users.id, userId));
+    expect(await verifyPassword("Juniper-Lantern-Orbit-82", user.passwordHash!)).toBe(true);
+    const rows = await db.select().from(sessions).where(eq(sessions.userId, userId));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ tokenHash: sha256Hex(second.result.session.token), ip: "::ffff:127.0.0.1", userAgent: "Chrome on Linux" });
+    expect(Math.abs(rows[0].expiresAt.getTime() - second.result.session.expiresAt.getTime())).toBeLessThan(1000);
+    const events = await db.select().from(auditEvents).where(and(eq(auditEvents.invitationId, second.id), eq(auditEvents.action, "invitation.claimed")));
+    expect(events.map((e) => [e.action, e.actorEmail, e.ip, e.userAgent, e.details])).toEqual([
+      ["invitation.claimed", "claimed-planned-2@example.com", "::ffff:127.0.0.1", userAgent, { kind: "invite" }],
+    ]);
+
+    // The planned reservation is still the arbiter: the same link again writes nothing.
+    expect(await second.again()).toEqual({ ok: false, reason: "invitation_already_used" });
+    expect(await db.select().from(sessions).where(eq(sessions.userId, userId))).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { DB } from "../db";
+import { keepPlanned, type DB } from "../db";
 
 // The audit trail: append-only in the database (a trigger refuses UPDATE, DELETE and TRUNCATE on
 // audit_events, migration 0002). Each event keeps the actor's and target's addresses beside their
@@ -55,7 +55,8 @@ export async function audit(db: DB, event: AuditEvent): Promise<void> {
   const actor = event.actorUserId ?? null;
   const target = event.targetUserId ?? null;
   const userAgent = event.userAgent ? event.userAgent.slice(0, MAX_USER_AGENT) : null;
-  await db.execute(sql`
+  // Every event is this one statement: kept planned on PGlite (db/index.ts keepPlanned).
+  await keepPlanned(db, "insert_audit_event", db.execute(sql`
     INSERT INTO audit_events (action, actor_user_id, actor_email, target_user_id, target_email, invitation_id, ip, user_agent, details)
     VALUES (
       ${event.action},
@@ -67,5 +68,5 @@ export async function audit(db: DB, event: AuditEvent): Promise<void> {
       ${event.ip ?? null},
       ${userAgent},
       ${JSON.stringify(event.details ?? {})}::jsonb
-    )`);
+    )`));
 }

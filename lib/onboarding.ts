@@ -1,5 +1,5 @@
 import { and, eq, gt, isNotNull, isNull, sql } from "drizzle-orm";
-import { hotSelect, type DB } from "../db";
+import { hotSelect, keepPlanned, type DB } from "../db";
 import { coalesce } from "../db/coalesce";
 import { invitations, users, type Invitation, type User } from "../db/schema";
 import { audit, type RequestMeta } from "./audit";
@@ -200,24 +200,29 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
       // Lock order user → invitation, as in createInvitation, updateUser and deleteUser: a claim
       // racing a re-invite, a disable or a delete then waits instead of deadlocking. This lock
       // decides nothing (a user deleted meanwhile is simply not found by the UPDATEs below).
-      await tx.select({ id: users.id }).from(users).where(eq(users.id, claims.userId)).for("update");
+      // Each statement of this transaction is kept planned on PGlite (db/index.ts keepPlanned).
+      await keepPlanned(tx, "claim_lock_user", tx.select({ id: users.id }).from(users).where(eq(users.id, claims.userId)).for("update"));
       // The one arbiter of who wins: the row is reserved only if it is still claimable.
-      const [reserved] = await tx
-        .update(invitations)
-        .set({ isAccepted: true, acceptedAt: sql`now()` })
-        .where(
-          and(
-            // The JWT's binding (invitation, user) and the link secret, checked again by the arbiter.
-            eq(invitations.id, claims.invitationId),
-            eq(invitations.userId, claims.userId),
-            eq(invitations.tokenHash, found.invitation.tokenHash),
-            eq(invitations.kind, claims.kind),
-            eq(invitations.isAccepted, false),
-            isNull(invitations.revokedAt),
-            gt(invitations.expiresAt, sql`now()`),
-          ),
-        )
-        .returning(RESERVED_COLUMNS);
+      const [reserved] = await keepPlanned(
+        tx,
+        "claim_reserve",
+        tx
+          .update(invitations)
+          .set({ isAccepted: true, acceptedAt: sql`now()` })
+          .where(
+            and(
+              // The JWT's binding (invitation, user) and the link secret, checked again by the arbiter.
+              eq(invitations.id, claims.invitationId),
+              eq(invitations.userId, claims.userId),
+              eq(invitations.tokenHash, found.invitation.tokenHash),
+              eq(invitations.kind, claims.kind),
+              eq(invitations.isAccepted, false),
+              isNull(invitations.revokedAt),
+              gt(invitations.expiresAt, sql`now()`),
+            ),
+          )
+          .returning(RESERVED_COLUMNS),
+      );
       if (!reserved) {
         // Nothing was written; say why from the row as it is now (gone: the user was deleted).
         const [now] = await tx.select().from(invitations).where(eq(invitations.id, claims.invitationId));
@@ -225,11 +230,15 @@ export async function claimInvitation(db: DB, input: ClaimInput): Promise<ClaimR
       }
 
       // An invitation sets the first password; a reset replaces an existing one.
-      const [user] = await tx
-        .update(users)
-        .set({ passwordHash, lastSignInAt: sql`now()`, updatedAt: sql`now()` })
-        .where(and(eq(users.id, claims.userId), isNull(users.disabledAt), reset ? isNotNull(users.passwordHash) : isNull(users.passwordHash)))
-        .returning({ id: users.id, email: users.email, role: users.role });
+      const [user] = await keepPlanned(
+        tx,
+        reset ? "claim_replace_password" : "claim_set_password",
+        tx
+          .update(users)
+          .set({ passwordHash, lastSignInAt: sql`now()`, updatedAt: sql`now()` })
+          .where(and(eq(users.id, claims.userId), isNull(users.disabledAt), reset ? isNotNull(users.passwordHash) : isNull(users.passwordHash)))
+          .returning({ id: users.id, email: users.email, role: users.role }),
+      );
       // Disabled, or (an invite) a password appeared meanwhile: undo the reservation too.
       if (!user) throw new ClaimAborted(!reset && found.user.passwordHash ? "invitation_already_used" : "invitation_revoked");
 

@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
-import type { DB } from "../../db";
+import { keepPlanned, type DB } from "../../db";
 import { sessions, users, type Role } from "../../db/schema";
 import { audit, type RequestMeta } from "../audit";
 import { env, isHttpsApp } from "../env";
@@ -28,13 +28,17 @@ export type SessionOrigin = { ip?: string | null; userAgent?: string | null };
 export async function createSession(db: DB, userId: string, origin: SessionOrigin = {}): Promise<{ token: string; expiresAt: Date }> {
   const token = randomSecret(32);
   const expiresAt = new Date(Date.now() + env().SESSION_TTL_SECONDS * 1000);
-  await db.insert(sessions).values({
-    userId,
-    tokenHash: sha256Hex(token),
-    expiresAt,
-    ip: origin.ip ?? null,
-    userAgent: describeUserAgent(origin.userAgent),
-  });
+  await keepPlanned(
+    db,
+    "insert_session",
+    db.insert(sessions).values({
+      userId,
+      tokenHash: sha256Hex(token),
+      expiresAt,
+      ip: origin.ip ?? null,
+      userAgent: describeUserAgent(origin.userAgent),
+    }),
+  );
   return { token, expiresAt };
 }
 
