@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInvitation } from "../lib/invitations";
 import { sha256Hex } from "../lib/auth/tokens";
 import { verifyPassword } from "../lib/auth/password";
+import { analyzeGrownTables } from "../lib/housekeeping";
 import { claimInvitation, findInvitationBySecret, issueOnboardingToken } from "../lib/onboarding";
 import { auditEvents, invitations, sessions, users } from "./schema";
 import { keepPlanned, keepTextParsers, openPglite, withoutPerQueryParsers, type DB, type Handle } from "./index";
@@ -259,5 +260,29 @@ describe("a claim's transaction on the app's PGlite", () => {
     // The planned reservation is still the arbiter: the same link again writes nothing.
     expect(await second.again()).toEqual({ ok: false, reason: "invitation_already_used" });
     expect(await db.select().from(sessions).where(eq(sessions.userId, userId))).toHaveLength(1);
+  });
+
+  it("a table that grew gets new statistics within a minute, and a claim's kept plan probes by index again", async () => {
+    const { db } = handle;
+    const client = (db as unknown as { $client: Client }).$client;
+    for (let i = 0; i < 6; i++) {
+      const created = await createInvitation(db, { email: `grow-${i}@example.com`, role: "member", createdBy: null });
+      if (!created.ok) throw new Error(created.reason);
+      const secret = new URL(created.invitation.url).searchParams.get("token")!;
+      const issued = await issueOnboardingToken(db, secret);
+      if (!issued.ok) throw new Error(issued.reason);
+      expect((await claimInvitation(db, { onboardingToken: issued.onboardingToken, secret, password: "Juniper-Lantern-Orbit-82" })).ok).toBe(true);
+    }
+    expect(await analyzeGrownTables(db)).toEqual([]);
+    await client.query(
+      `INSERT INTO users (id, email, email_canonical, role) SELECT gen_random_uuid(), 'many-' || i || '@example.com', 'many-' || i || '@example.com', 'member' FROM generate_series(1, 20000) i`,
+    );
+    const plan = async () =>
+      (await client.query("EXPLAIN EXECUTE claim_lock_user('00000000-0000-4000-8000-000000000000')")).rows.map((r) => (r as Record<string, string>)["QUERY PLAN"]).join("\n");
+    // The plan kept from when the table was a page: every user row read, until new statistics.
+    expect(await plan()).toMatch(/Seq Scan on users/);
+    expect(await analyzeGrownTables(db)).toContain("users");
+    expect(await plan()).toMatch(/Index Scan using users_pkey on users/);
+    expect(await analyzeGrownTables(db)).toEqual([]);
   });
 });

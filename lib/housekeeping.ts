@@ -86,3 +86,28 @@ async function deleteInBatches(db: DB, statement: (limit: number) => ReturnType<
     if (n < BATCH) return total;
   }
 }
+
+/**
+ * PGlite has no autovacuum, so nothing refreshes the planner's statistics as tables grow, and a
+ * statement kept planned (db/index.ts keepPlanned: the link lookup, a claim's statements) keeps the
+ * plan Postgres chose for it, generic after its fifth run: made while a table was a page or two, that
+ * plan scans the whole table (a claim's lock of its user row did, after 20,000 users were added).
+ * An ANALYZE of a table drops every plan made on it. So this ANALYZEs each of the app's tables that
+ * has grown by a fifth and by at least GROWN_PAGES pages since its last ANALYZE (as Postgres's
+ * autovacuum would, by size rather than by counted changes), and returns their names. The server
+ * runs it every minute on PGlite (lib/startup.ts); on Postgres autovacuum does this.
+ */
+export const GROWN_PAGES = 8;
+
+export async function analyzeGrownTables(db: DB): Promise<string[]> {
+  const grown = rows<{ name: string }>(
+    await db.execute(sql`
+      SELECT c.relname AS name FROM pg_class c
+      WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
+        AND pg_relation_size(c.oid) / current_setting('block_size')::int >= greatest(c.relpages * 1.2, c.relpages + ${GROWN_PAGES})
+      ORDER BY 1`),
+  );
+  // Names from the catalog, quoted as identifiers.
+  for (const { name } of grown) await db.execute(sql`ANALYZE ${sql.identifier(name)}`);
+  return grown.map((r) => r.name);
+}

@@ -4,7 +4,7 @@ import { authSecrets } from "./auth/secret";
 import { env, freezeEnv, mailEnabled } from "./env";
 import { startMailSender } from "./mail/sender";
 import { isLoopbackHost } from "./mail/transport";
-import { pruneExpired } from "./housekeeping";
+import { analyzeGrownTables, pruneExpired } from "./housekeeping";
 import { logger } from "./logger";
 import { preloadStrengthCheckers } from "./password-strength";
 import { rateLimitsEnabled } from "./rate-limit";
@@ -71,6 +71,18 @@ export async function startup(): Promise<void> {
     if (driver === "pglite") db.execute(sql`ANALYZE`).catch(() => {});
   }, 10 * 60 * 1000);
   prune.unref();
+  if (driver === "pglite") {
+    // A table that grew since its statistics were taken gets new ones within a minute, and the plans
+    // kept for it are made again (lib/housekeeping.ts analyzeGrownTables).
+    const analyze = setInterval(() => {
+      analyzeGrownTables(db)
+        .then((tables) => {
+          if (tables.length) logger.info({ tables }, "refreshed the planner's statistics of tables that grew");
+        })
+        .catch((err) => logger.warn({ err: { message: (err as Error).message } }, "refreshing statistics failed; it runs again in a minute"));
+    }, 60 * 1000);
+    analyze.unref();
+  }
   if (env().NODE_ENV !== "production") logger.info("development mode");
 }
 
