@@ -43,7 +43,6 @@ import {
   type Proc,
   type Sample,
 } from "./bench-http";
-// The app's one pre-hash definition (a plain .mjs module, typed by JSDoc).
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const E = process.env;
