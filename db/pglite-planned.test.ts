@@ -222,19 +222,22 @@ describe("a claim's transaction on the app's PGlite", () => {
   });
   afterAll(() => handle.close());
 
+  const userAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
+  /** Invites `email`, takes the link's JWT and claims it; `again` claims the same link once more. */
+  const claim = async (email: string) => {
+    const { db } = handle;
+    const created = await createInvitation(db, { email, role: "member", createdBy: null });
+    if (!created.ok) throw new Error(created.reason);
+    const secret = new URL(created.invitation.url).searchParams.get("token")!;
+    const issued = await issueOnboardingToken(db, secret);
+    if (!issued.ok) throw new Error(issued.reason);
+    const input = { onboardingToken: issued.onboardingToken, secret, password: "Juniper-Lantern-Orbit-82", ip: "::ffff:127.0.0.1", userAgent };
+    return { result: await claimInvitation(db, input), again: () => claimInvitation(db, input), id: created.invitation.id };
+  };
+
   it("a claim runs its transaction's statements planned, with the same outcome: link used, password set, one session, one audit event", async () => {
     const { db } = handle;
     const client = (db as unknown as { $client: Client }).$client;
-    const userAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36";
-    const claim = async (email: string) => {
-      const created = await createInvitation(db, { email, role: "member", createdBy: null });
-      if (!created.ok) throw new Error(created.reason);
-      const secret = new URL(created.invitation.url).searchParams.get("token")!;
-      const issued = await issueOnboardingToken(db, secret);
-      if (!issued.ok) throw new Error(issued.reason);
-      const input = { onboardingToken: issued.onboardingToken, secret, password: "Juniper-Lantern-Orbit-82", ip: "::ffff:127.0.0.1", userAgent };
-      return { result: await claimInvitation(db, input), again: () => claimInvitation(db, input), id: created.invitation.id };
-    };
     const first = await claim("claimed-planned-1@example.com");
     const second = await claim("claimed-planned-2@example.com");
     for (const { result } of [first, second]) expect(result.ok).toBe(true);
@@ -265,14 +268,8 @@ describe("a claim's transaction on the app's PGlite", () => {
   it("a table that grew gets new statistics within a minute, and a claim's kept plan probes by index again", async () => {
     const { db } = handle;
     const client = (db as unknown as { $client: Client }).$client;
-    for (let i = 0; i < 6; i++) {
-      const created = await createInvitation(db, { email: `grow-${i}@example.com`, role: "member", createdBy: null });
-      if (!created.ok) throw new Error(created.reason);
-      const secret = new URL(created.invitation.url).searchParams.get("token")!;
-      const issued = await issueOnboardingToken(db, secret);
-      if (!issued.ok) throw new Error(issued.reason);
-      expect((await claimInvitation(db, { onboardingToken: issued.onboardingToken, secret, password: "Juniper-Lantern-Orbit-82" })).ok).toBe(true);
-    }
+    // Past its fifth run, Postgres keeps a statement's generic plan, made here on a one-page table.
+    for (let i = 0; i < 6; i++) expect((await claim(`grow-${i}@example.com`)).result.ok).toBe(true);
     expect(await analyzeGrownTables(db)).toEqual([]);
     await client.query(
       `INSERT INTO users (id, email, email_canonical, role) SELECT gen_random_uuid(), 'many-' || i || '@example.com', 'many-' || i || '@example.com', 'member' FROM generate_series(1, 20000) i`,

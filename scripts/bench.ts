@@ -608,7 +608,8 @@ function table(results: Record<string, DbOut>, extra: { policy?: { benchPassword
   const storm = (s?: Storm) =>
     s ? `p99 ${s.health.p99} ms (p50 ${s.health.p50}, max ${s.health.max}); ${s.ok} × 200, ${s.serverBusy} × 503 server_busy${others(s)}; ${s.seconds} s` : undefined;
   row(`health during ${cfg.storm} claims, HASH_QUEUE_MAX=${cfg.hashQueueMax}`, (r) => storm(r.storm), "p99 ≤ 50 ms");
-  row(`health during ${cfg.storm} claims, default HASH_QUEUE_MAX (64)`, (r) => storm(r.stormDefaultQueue), "p99 ≤ 50 ms");
+  // Not a target: 130 of the 200 claims are turned away at once (README, Performance).
+  row(`health during ${cfg.storm} claims, default HASH_QUEUE_MAX (64)`, (r) => storm(r.stormDefaultQueue));
   row(`health during ${cfg.peerStorm} claims`, (r) => storm(r.storm40));
   row(`peer: its cheap GET during ${cfg.peerStorm / 2} sign-ups + ${cfg.peerStorm / 2} sign-ins`, (r) =>
     r.peer?.storm ? `p99 ${r.peer.storm.health.p99} ms (p50 ${r.peer.storm.health.p50}, max ${r.peer.storm.health.max}); ${r.peer.storm.seconds} s` : undefined,
