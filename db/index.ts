@@ -96,9 +96,24 @@ export async function openPostgres(url: string): Promise<Handle> {
   // and never answers, is a 503 after this long, never a hang), not the wait for a free pooled one:
   // pg-pool would apply it to both, and a storm of claims on a busy but healthy database would then
   // get 503s while queued. That wait is bounded by the statement timeout of the queries ahead of it.
+  //
+  // A statement given to keepPlanned (below) is sent by its label: node-postgres then parses it once
+  // per connection and Postgres plans it from there, where each unnamed statement was parsed and
+  // planned every time it ran. The planned statements are shared by the pool and each of its clients
+  // (a transaction's client is one of them).
+  const planned: Planned = new Map();
   class TimedClient extends Client {
     constructor(config?: ConstructorParameters<typeof Client>[0]) {
       super({ ...(typeof config === "object" ? config : { connectionString: config }), connectionTimeoutMillis: connectMs });
+      Object.defineProperty(this, PLANNED, { value: planned });
+    }
+    query(...args: unknown[]): never {
+      const [config] = args;
+      if (config && typeof config === "object" && !("name" in config && config.name) && "text" in config && typeof config.text === "string") {
+        const statement = planned.get(config.text);
+        if (statement) args[0] = { ...config, name: statement.name };
+      }
+      return (super.query as (...a: unknown[]) => never)(...args);
     }
   }
   // drizzle's transaction() checks a client out with pool.connect() and sends BEGIN before its
@@ -138,6 +153,7 @@ export async function openPostgres(url: string): Promise<Handle> {
     return opened.filter((c) => c.status === "fulfilled").length;
   };
   const ping = async () => void (await pool.query("select 1"));
+  Object.defineProperty(pool, PLANNED, { value: planned });
   const db = drizzle(pool, { schema }) as unknown as DB;
   // What drizzle asks of node-postgres for a prepared select (see hotSelect, below): a named
   // statement, rows as arrays, timestamps, dates and intervals as the text Postgres sent.
@@ -316,9 +332,11 @@ export function withoutPerQueryParsers<T extends object>(client: T, instance = c
  * parameterized query as six protocol steps (parse, describe, bind, describe, execute, sync). For the
  * link lookup every get_token, claim and onboarding page makes, that was about 0.5 ms, several times
  * what running the join costs; in a claim's transaction, about 0.5 ms of each statement's 0.8–1.2.
- * Postgres does not pay it: node-postgres prepares a named drizzle statement once per connection. So
- * on PGlite a statement given to keepPlanned is prepared in SQL (PREPARE, once; Postgres then keeps a
- * generic plan once it finds one as good) and run by EXECUTE over the simple protocol. EXECUTE takes
+ * Postgres pays less for it, but pays it too for every unnamed statement (parse and plan, each
+ * time); a named one node-postgres parses once per connection. So on Postgres a statement given to
+ * keepPlanned is sent by its label (openPostgres's TimedClient), and on PGlite it is prepared in SQL
+ * (PREPARE, once; Postgres then keeps a generic plan once it finds one as good) and run by EXECUTE
+ * over the simple protocol. EXECUTE takes
  * no bound parameters, so its arguments are written as literals, and only values that cannot leave
  * their quotes are: integers, booleans, null, and strings of letters, digits, space and
  * `_ , - . : / $ @ { } " ( ) + ; =` (a SHA-256 in hex, a UUID, a bcrypt hash, an ISO time, an IP
@@ -347,8 +365,8 @@ type Plannable = { getQuery(): { sql: string } } | { toSQL(): { sql: string } };
  * Keeps a statement planned on PGlite (see above) and returns it, to be run as usual (awaited, or
  * `.execute()`d), on the handle or in a transaction of it. `label` names it in the database; one label
  * is one statement text: its SQL is built here only the first time the label is seen, since building
- * it costs about as much as running a small statement. On Postgres it does nothing: node-postgres
- * prepares a drizzle statement by its name on each connection.
+ * it costs about as much as running a small statement. On Postgres the label becomes the statement's
+ * name on every connection of the pool.
  */
 export function keepPlanned<Q extends Plannable>(db: DB, label: string, statement: Q): Q {
   const planned = plannedOf(db);
@@ -393,7 +411,9 @@ async function executePlanned(client: Exec, statement: Statement, text: string, 
     );
     await statement.preparing;
   }
-  const [result] = await client.exec(`EXECUTE ${statement.name}(${literals.join(", ")})`, options);
+  // A statement without parameters is executed without parentheses (`EXECUTE name()` is a syntax error).
+  const args = literals.length ? `(${literals.join(", ")})` : "";
+  const [result] = await client.exec(`EXECUTE ${statement.name}${args}`, options);
   return result;
 }
 

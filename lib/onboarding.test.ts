@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
-import { getDb } from "@/db";
+import { getDb, getHandle, keepPlanned } from "@/db";
 import { invitations, users } from "@/db/schema";
 import { sha256Hex } from "./auth/tokens";
 import { createInvitation } from "./invitations";
@@ -95,5 +95,48 @@ describe("the link lookup (findInvitationBySecret), run on the driver itself", (
     await db.execute(sql`UPDATE invitations SET revoked_at = now() WHERE token_hash = ${sha256Hex(made[3].secret)}`);
     const again = await Promise.all(made.map((m) => findInvitationBySecret(db, m.secret)));
     expect(again.map((f) => f?.invitation.revokedAt !== null)).toEqual([false, false, false, true, false, false]);
+  });
+});
+
+describe("a claim's transaction, kept planned (db/index.ts keepPlanned) on either driver", () => {
+  const labels = ["claim_lock_user", "claim_reserve", "claim_set_password", "insert_session", "insert_audit_event"];
+  const preparedNames = async (db: Awaited<ReturnType<typeof getDb>>) =>
+    ((await db.execute(sql`SELECT name FROM pg_prepared_statements`)) as unknown as { rows: Array<{ name: string }> }).rows.map((r) => r.name);
+
+  it("runs each of its statements by its label, prepared once on the connection, and the claim succeeds", async () => {
+    const db = await getDb();
+    const { driver } = await getHandle();
+    // On Postgres, what node-postgres is asked (a named statement is a config with `name`); PGlite
+    // has one connection, whose prepared statements are listed after the claims.
+    const pg = (await import("pg")).default;
+    const spy = driver === "postgres" ? vi.spyOn(pg.Client.prototype, "query") : null;
+    try {
+      for (let i = 0; i < 2; i++) {
+        const created = await createInvitation(db, { email: uniqueEmail("planned"), role: "member", createdBy: null });
+        if (!created.ok) throw new Error("setup");
+        const secret = new URL(created.invitation.url).searchParams.get("token")!;
+        const issued = await issueOnboardingToken(db, secret);
+        if (!issued.ok) throw new Error("setup");
+        spy?.mockClear();
+        const claimed = await claimInvitation(db, { onboardingToken: issued.onboardingToken, secret, password: strongPassword(), ip: "203.0.113.9", userAgent: "Mozilla/5.0 (test)" });
+        expect(claimed.ok).toBe(true);
+        if (spy) {
+          const named = spy.mock.calls.map(([q]) => (q as { name?: string } | undefined)?.name).filter(Boolean);
+          expect(named).toEqual(expect.arrayContaining(labels));
+        }
+      }
+    } finally {
+      spy?.mockRestore();
+    }
+    if (!spy) expect(await preparedNames(db)).toEqual(expect.arrayContaining(labels));
+    // Prepared in the session of the connection that ran it (a transaction's), under its label, once.
+    const names = await db.transaction(async (tx) => {
+      const probe = () => keepPlanned(tx, "test_probe_user_count", tx.select({ n: sql<number>`count(*)::int` }).from(users));
+      const [first] = await probe();
+      const [second] = await probe();
+      expect(second.n).toBe(first.n);
+      return preparedNames(tx);
+    });
+    expect(names.filter((name) => name === "test_probe_user_count")).toHaveLength(1);
   });
 });
