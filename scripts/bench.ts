@@ -7,7 +7,7 @@
 //   BENCH_DBS=pglite BENCH_PEER=0 BENCH_SCALE=0 npm run bench     a quick run
 //
 // Switches (all optional): BENCH_DBS (pglite,postgres) · BENCH_DURATION (seconds per load run, 10) ·
-// BENCH_ROUNDS (health and get_token are measured in turn, in this many windows each, 5) · BENCH_CONNECTIONS (32) · BENCH_CLAIMS (sequential claims, each between two bare hashes, 61) ·
+// BENCH_ROUNDS (health and get_token are measured in turn, in this many windows each, 5) · BENCH_CONNECTIONS (32) · BENCH_CLAIMS (sequential claims, each between two bare hashes, 61) · BENCH_TIMELINE (claims timed on the server's own clock, 31; 0: none) ·
 // BENCH_PROBE_MS (the health probe's interval during storms, 100) ·
 // BENCH_STORM (claims fired at once, 200) · BENCH_PEER=0 (no Better Auth peer) · BENCH_BARE=0 (no
 // bare node:http server) · BENCH_STORMS=0 (no claim storms) · BENCH_QUEUE_STORM=0 (no storm at the
@@ -52,6 +52,8 @@ const cfg = {
   rounds: Number(E.BENCH_ROUNDS ?? 5),
   connections: Number(E.BENCH_CONNECTIONS ?? 32),
   claims: Number(E.BENCH_CLAIMS ?? 61),
+  /** Claims timed on the server's own clock (scripts/bench-timeline.mjs); 0: none. */
+  timeline: Number(E.BENCH_TIMELINE ?? 31),
   storm: Number(E.BENCH_STORM ?? 200),
   peerStorm: 40,
   cost: 12,
@@ -114,11 +116,11 @@ function serverEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv
 
 type Db = { kind: "pglite" | "postgres"; env: Record<string, string> };
 
-async function startApp(db: Db, name: string, extra: Record<string, string | undefined> = {}): Promise<Proc> {
+async function startApp(db: Db, name: string, extra: Record<string, string | undefined> = {}, nodeArgs: string[] = []): Promise<Proc> {
   const port = await freePort();
   return startProcess({
     name,
-    args: [path.join(ROOT, "scripts", "server.mjs")],
+    args: [...nodeArgs, path.join(ROOT, "scripts", "server.mjs")],
     env: serverEnv({
       ...db.env,
       PORT: String(port),
@@ -319,6 +321,43 @@ async function claimVsHash(client: AppClient, secrets: string[]) {
   return { claimP50: c, hashP50: h, ratio: round(c / h, 3), pairedRatio: paired, n: claims.length, claims: claims.map((x) => round(x, 1)), hashes: hashes.map((x) => round(x, 1)) };
 }
 
+const TIMELINE_WARMUP = 5;
+
+/**
+ * Claims one at a time on a server timed from inside (scripts/bench-timeline.mjs): what a claim
+ * spends beyond its own hash, each measured on the server's clock, medians. A fresh process: the
+ * first TIMELINE_WARMUP claims (the strength estimate's dictionaries, the pool's threads, the code
+ * paths) are not counted.
+ */
+async function claimTimeline(client: AppClient, secrets: string[], file: string) {
+  const jwts = await client.getTokens(secrets);
+  for (let i = 0; i < secrets.length; i++) {
+    const r = await client.claim(secrets[i], jwts[i], PASSWORD);
+    if (r.status !== 200) failures.push(`timeline claim ${i}: ${r.status} ${r.body}`);
+  }
+  type Claim = { start: number; hashStart: number; hashEnd: number; txStart: number; txEnd: number; end: number; status: number };
+  const claims = (fs.readFileSync(file, "utf8").trim().split("\n").map((line) => JSON.parse(line)) as Claim[])
+    .slice(TIMELINE_WARMUP)
+    .filter((c) => c.status === 200 && [c.hashStart, c.hashEnd, c.txStart, c.txEnd].every((t) => typeof t === "number"));
+  const m = (f: (c: Claim) => number) => round(median(claims.map(f)), 2);
+  const result = {
+    n: claims.length,
+    beforeHash: m((c) => c.hashStart - c.start),
+    hash: m((c) => c.hashEnd - c.hashStart),
+    hashToTransaction: m((c) => c.txStart - c.hashEnd),
+    transaction: m((c) => c.txEnd - c.txStart),
+    afterTransaction: m((c) => c.end - c.txEnd),
+    total: m((c) => c.end - c.start),
+    beyondHash: m((c) => c.end - c.start - (c.hashEnd - c.hashStart)),
+    totalPerHash: round(median(claims.map((c) => (c.end - c.start) / (c.hashEnd - c.hashStart))), 3),
+  };
+  log(
+    `server's clock, ${result.n} claims: before the hash ${result.beforeHash} ms, hash ${result.hash} ms, transaction ${result.transaction} ms, ` +
+      `after it ${result.afterTransaction} ms; beyond the hash ${result.beyondHash} ms; claim ÷ its own hash ${result.totalPerHash.toFixed(3)}`,
+  );
+  return result;
+}
+
 /** The onboarding page's first-load JavaScript: every script the HTML loads, gzipped as served. */
 async function firstLoadJs(client: AppClient, secret: string) {
   const r = await request(`${client.base}/onboarding?token=${encodeURIComponent(secret)}`);
@@ -363,7 +402,7 @@ async function runDb(kind: "pglite" | "postgres", measureJs: boolean) {
   const client = new AppClient(app.port);
   await client.login(ADMIN.email, ADMIN.password);
   const stamp = Date.now().toString(36);
-  const need = cfg.links + cfg.claims + 2 + (cfg.storms ? cfg.peerStorm + cfg.storm + (cfg.queueStorm ? cfg.storm + cfg.peerStorm : 0) : 0);
+  const need = cfg.links + cfg.claims + 2 + (cfg.timeline ? cfg.timeline + TIMELINE_WARMUP : 0) + (cfg.storms ? cfg.peerStorm + cfg.storm + (cfg.queueStorm ? cfg.storm + cfg.peerStorm : 0) : 0);
   const t = performance.now();
   const secrets = await client.invite(Array.from({ length: need }, (_, i) => `bench-${stamp}-${i}@example.com`));
   log(`app on :${app.port} (${kind}); ${need} invitations in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -407,6 +446,18 @@ async function runDb(kind: "pglite" | "postgres", measureJs: boolean) {
         getTokenPerHealth: round(getToken.rps / health.rps, 3),
         directPerNext: { health: round((out.health as LoadResult).rps / health.rps, 2), getToken: round((out.getToken as LoadResult).rps / getToken.rps, 2) },
       };
+    } finally {
+      await app.stop();
+    }
+  }
+
+  // --- a claim against its own hash, on the server's clock (scripts/bench-timeline.mjs)
+  if (cfg.timeline) {
+    const file = path.join(WORK, `${kind}-timeline.jsonl`);
+    fs.rmSync(file, { force: true });
+    app = await startApp(db, `${kind}-app-timeline`, { BENCH_TIMELINE_OUT: file }, ["--import", path.join(ROOT, "scripts", "bench-timeline.mjs")]);
+    try {
+      out.claimTimeline = await claimTimeline(new AppClient(app.port), take(cfg.timeline + TIMELINE_WARMUP), file);
     } finally {
       await app.stop();
     }
@@ -611,6 +662,8 @@ function table(results: Record<string, DbOut>, extra: { policy?: { benchPassword
   row("one claim p50 / one bare bcrypt hash p50 (cost 12)", (r) => (r.claimVsHash ? `${r.claimVsHash.claimP50} / ${r.claimVsHash.hashP50} ms` : undefined));
   row("claim ÷ hash (ratio of the two medians)", (r) => r.claimVsHash?.ratio.toFixed(3), "≤ 1.05");
   row("claim ÷ hash, paired (median of each claim ÷ the mean of the hashes before and after it)", (r) => r.claimVsHash?.pairedRatio?.toFixed(3), "≤ 1.05");
+  row("on the server's clock: before the hash / transaction / after it (ms)", (r) => (r.claimTimeline ? `${r.claimTimeline.beforeHash} / ${r.claimTimeline.transaction} / ${r.claimTimeline.afterTransaction}` : undefined));
+  row("on the server's clock: claim beyond its own hash; claim ÷ its own hash", (r) => (r.claimTimeline ? `${r.claimTimeline.beyondHash} ms; ${r.claimTimeline.totalPerHash.toFixed(3)}` : undefined));
   const others = (s: Storm) => Object.entries(s.other).map(([k, n]) => `, ${n} × ${k}`).join("");
   const storm = (s?: Storm) =>
     s ? `p99 ${s.health.p99} ms (p50 ${s.health.p50}, max ${s.health.max}); ${s.ok} × 200, ${s.serverBusy} × 503 server_busy${others(s)}; ${s.seconds} s` : undefined;
