@@ -5,18 +5,30 @@
 // one line of JSON to BENCH_TIMELINE_OUT once its response is sent: when it arrived (start), when its
 // hash was handed to the pool (hashStart) and came back (hashEnd), its transaction's first and last
 // moments (txStart, txEnd: BEGIN to COMMIT on Postgres, PGlite's transaction() call), and when the
-// response was finished (end), in milliseconds. Claims must be sent one at a time.
+// response was finished (end), in milliseconds, and the bcrypt hash alone as the worker thread ran it
+// (hashInWorker: each task runs scripts/bench-timeline-worker.mjs, which runs the app's hashing module
+// timed as the bench's bare hash is, scripts/bench-hash.mjs). Claims must be sent one at a time.
 import fs from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { BroadcastChannel, isMainThread } from "node:worker_threads";
 
 const out = process.env.BENCH_TIMELINE_OUT;
-if (out && path.basename(process.argv[1] ?? "") === "server.mjs") {
+const inServer = out && path.basename(process.argv[1] ?? "") === "server.mjs";
+
+if (inServer && isMainThread) {
   const require = createRequire(path.join(process.cwd(), "package.json"));
   /** The claim being answered (one at a time), or null. */
   let current = null;
   const now = () => performance.now();
+
+  const channel = new BroadcastChannel("bench-timeline");
+  channel.unref();
+  channel.onmessage = (event) => {
+    if (current) current.hashInWorker = event.data;
+  };
 
   const emit = http.Server.prototype.emit;
   http.Server.prototype.emit = function (event, req, res) {
@@ -34,10 +46,11 @@ if (out && path.basename(process.argv[1] ?? "") === "server.mjs") {
 
   const { Piscina } = require("piscina");
   const run = Piscina.prototype.run;
-  Piscina.prototype.run = function (...args) {
+  const timedWorker = pathToFileURL(path.join(path.dirname(new URL(import.meta.url).pathname), "bench-timeline-worker.mjs")).href;
+  Piscina.prototype.run = function (task, options) {
     const claim = current;
     if (claim) claim.hashStart = now();
-    const result = run.apply(this, args);
+    const result = run.call(this, task, { ...options, filename: timedWorker });
     if (claim) result.then(() => (claim.hashEnd = now()), () => {});
     return result;
   };
