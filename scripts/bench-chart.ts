@@ -16,7 +16,7 @@ type Report = {
   date: string;
   machine: { cpu: string; cores: number };
   config: { cost?: number; stormProbeIntervalMs?: number };
-  results: Record<string, { storm?: Storm; claimVsHash?: ClaimVsHash }>;
+  results: Record<string, { storm?: Storm; claimVsHash?: ClaimVsHash; claimTimeline?: { claimPerOwnHash?: number } }>;
 };
 type ClaimVsHash = { claimP50: number; hashP50: number; ratio: number; pairedRatio?: number };
 
@@ -88,7 +88,9 @@ export function drawChart(report: Report): string {
     parts.push(`<rect x="${p2.x + 110}" y="${y0}" width="${bw(c.hashP50).toFixed(1)}" height="${barH}" fill="#9ca3af"/>`);
     text(p2.x + 116 + bw(c.hashP50), y0 + 13, `bare hash ${fmt(c.hashP50)}`, 'font-size="12"');
     parts.push(`<rect x="${p2.x + 110}" y="${y0 + barH + 4}" width="${bw(c.claimP50).toFixed(1)}" height="${barH}" fill="${COLORS[k]}"/>`);
-    text(p2.x + 116 + bw(c.claimP50), y0 + barH + 17, `claim ${fmt(c.claimP50)} (× ${c.ratio.toFixed(3)}${c.pairedRatio === undefined ? "" : `, paired × ${c.pairedRatio.toFixed(3)}`}; target ≤ 1.05)`, 'font-size="12"');
+    const own = report.results[k].claimTimeline?.claimPerOwnHash;
+    const ratios = `× ${c.ratio.toFixed(3)}${c.pairedRatio === undefined ? "" : `, paired × ${c.pairedRatio.toFixed(3)}`}${own === undefined ? "" : `, its own hash × ${own.toFixed(3)}`}`;
+    text(p2.x + 116 + bw(c.claimP50), y0 + barH + 17, `claim ${fmt(c.claimP50)} (${ratios}; target ≤ 1.05)`, 'font-size="12"');
   });
   const H = p2.y + Math.max(1, cvh.length) * 62 + 30;
   text(W / 2, H - 10, `npm run bench, ${report.date.slice(0, 10)}, ${report.machine.cpu} (${report.machine.cores} cores, shared)`, 'text-anchor="middle" font-size="11" fill="#666"');

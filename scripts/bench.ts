@@ -339,7 +339,11 @@ async function claimTimeline(client: AppClient, secrets: string[], file: string)
     seen.push(r.ms);
   }
   type Claim = { start: number; hashStart: number; hashEnd: number; hashInWorker: number; txStart: number; txEnd: number; end: number; status: number; http: number };
-  const lines = fs.readFileSync(file, "utf8").trim().split("\n");
+  // The server writes a claim's line once its response is finished, which can come after the bench
+  // has read that response.
+  const readLines = () => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean) : []);
+  for (let waited = 0; readLines().length < secrets.length && waited < 5000; waited += 50) await sleep(50);
+  const lines = readLines();
   if (lines.length !== secrets.length) failures.push(`timeline: ${lines.length} claims recorded by the server, ${secrets.length} sent`);
   const claims = lines
     .map((line, i) => ({ ...(JSON.parse(line) as Claim), http: seen[i] }))
