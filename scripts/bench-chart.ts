@@ -81,8 +81,9 @@ export function drawChart(report: Report): string {
   const cvh = kinds.map((k) => [k, report.results[k].claimVsHash] as const).filter((e): e is readonly [string, ClaimVsHash] => !!e[1]);
   const vMax = Math.max(1, ...cvh.flatMap(([, c]) => [c.claimP50, c.hashP50])) * 1.1;
   const barH = 18;
+  const ROW = 84;
   cvh.forEach(([k, c], i) => {
-    const y0 = p2.y + i * 62;
+    const y0 = p2.y + i * ROW;
     const bw = (v: number) => (v / vMax) * (p2.w - 420);
     text(p2.x, y0 + 14, NAMES[k] ?? k, 'font-size="13" font-weight="600"');
     parts.push(`<rect x="${p2.x + 110}" y="${y0}" width="${bw(c.hashP50).toFixed(1)}" height="${barH}" fill="#9ca3af"/>`);
@@ -90,9 +91,10 @@ export function drawChart(report: Report): string {
     parts.push(`<rect x="${p2.x + 110}" y="${y0 + barH + 4}" width="${bw(c.claimP50).toFixed(1)}" height="${barH}" fill="${COLORS[k]}"/>`);
     const own = report.results[k].claimTimeline?.claimPerOwnHash;
     const ratios = `× ${c.ratio.toFixed(3)}${c.pairedRatio === undefined ? "" : `, paired × ${c.pairedRatio.toFixed(3)}`}${own === undefined ? "" : `, its own hash × ${own.toFixed(3)}`}`;
-    text(p2.x + 116 + bw(c.claimP50), y0 + barH + 17, `claim ${fmt(c.claimP50)} (${ratios}; target ≤ 1.05)`, 'font-size="12"');
+    text(p2.x + 116 + bw(c.claimP50), y0 + barH + 17, `claim ${fmt(c.claimP50)}`, 'font-size="12"');
+    text(p2.x + 110, y0 + 2 * barH + 24, `claim ÷ hash ${ratios}; target ≤ 1.05`, 'font-size="12" fill="#444"');
   });
-  const H = p2.y + Math.max(1, cvh.length) * 62 + 30;
+  const H = p2.y + Math.max(1, cvh.length) * ROW + 30;
   text(W / 2, H - 10, `npm run bench, ${report.date.slice(0, 10)}, ${report.machine.cpu} (${report.machine.cores} cores, shared)`, 'text-anchor="middle" font-size="11" fill="#666"');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif">\n<rect width="100%" height="100%" fill="#fff"/>\n${parts.join("\n")}\n</svg>\n`;
 }

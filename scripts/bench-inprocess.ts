@@ -14,7 +14,7 @@ const { createInvitation } = await import("../lib/invitations");
 const { claimInvitation, issueOnboardingToken } = await import("../lib/onboarding");
 const { login } = await import("../lib/auth/login");
 const { createSession, validateSessionToken } = await import("../lib/auth/session");
-const { dummyHash } = await import("../lib/auth/password");
+const { dummyHash, hashPassword } = await import("../lib/auth/password");
 const { checkPasswordPolicy } = await import("../lib/password-strength");
 const { ADVERSARIAL_PASSWORDS } = await import("../lib/testing/adversarial-passwords");
 
@@ -57,6 +57,8 @@ const samples: Record<string, number[]> = {
   loginUnknownEmail: [],
   sessionCheckIdle: [],
   sessionCheckDuringClaims: [],
+  hashAlone: [],
+  hashBesideStrengthEstimate: [],
 };
 
 // A successful claim's transaction alone (it opens once the hash is done): db.transaction, timed
@@ -96,6 +98,10 @@ for (let r = 0; r < ROUNDS; r++) {
   await new Promise((res) => setTimeout(res, 20));
   samples.sessionCheckDuringClaims.push(await time(() => validateSessionToken(db, session.token)));
   await Promise.all(claims);
+  // A claim's strength estimate runs on this thread while its hash runs in a worker thread: does it
+  // slow the hash? The same hash alone, then with an estimate of a new password beside it.
+  samples.hashAlone.push(await time(() => hashPassword(password)));
+  samples.hashBesideStrengthEstimate.push(await time(() => Promise.all([hashPassword(password), checkPasswordPolicy(`${password}-${r}`, "bench@example.com")])));
 }
 
 const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) as Record<keyof typeof samples, number>;
@@ -108,6 +114,7 @@ console.log(`  used-link claim / successful claim       ${(m.claimUsedLink / m.c
 console.log(`  get_token / successful claim             ${(m.getToken / m.claim).toFixed(3)}   (opening a link costs no hashing: ≪ 1)`);
 console.log(`  login unknown email / wrong password     ${(m.loginUnknownEmail / m.loginWrongPassword).toFixed(3)}   (same bcrypt work: ≈ 1)`);
 console.log(`  login wrong password / login ok          ${(m.loginWrongPassword / m.loginOk).toFixed(3)}   (≈ 1)`);
+console.log(`  hash beside a strength estimate / alone   ${(m.hashBesideStrengthEstimate / m.hashAlone).toFixed(3)}   (the estimate runs on this thread, the hash in a worker: ≈ 1)`);
 console.log(`  session check during 4 claims / idle     ${(m.sessionCheckDuringClaims / m.sessionCheckIdle).toFixed(1)}   (hashing outside the transaction keeps this small vs. a claim's ${m.claim.toFixed(0)} ms)`);
 
 // The password policy on hostile inputs up to the longest password the API accepts (256
