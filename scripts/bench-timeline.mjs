@@ -1,7 +1,7 @@
 // Loaded into one server of `npm run bench` (node --import, BENCH_TIMELINE), never into the app
 // itself: timers around each claim (POST /api/onboarding/claim_token), read from the server's own
 // clock, so a claim's work beyond its hash is measured against that very hash, in the same process
-// and on the same core, which a bare hash timed in the bench's process cannot be. Each claim appends
+// and at the same moment, which a bare hash timed in the bench's process cannot be. Each claim appends
 // one line of JSON to BENCH_TIMELINE_OUT once its response is sent: when it arrived (start), when its
 // hash was handed to the pool (hashStart) and came back (hashEnd), its transaction's first and last
 // moments (txStart, txEnd: BEGIN to COMMIT on Postgres, PGlite's transaction() call), and when the
