@@ -311,7 +311,7 @@ async function claimVsHash(client: AppClient, secrets: string[]) {
   const c = round(median(claims), 1);
   const h = round(median(hashes), 1);
   // Each claim next to the hashes timed just before and just after it, on the machine as it was at
-  // that moment: this VM's speed drifts within a run (a bare hash's own spread is about 5 %), and the
+  // that moment: this VM's speed drifts within a run (a bare hash's own spread is 5–7 %), and the
   // two medians can come from different stretches of it.
   const paired = round(median(pairs), 3);
   log(
